@@ -17,6 +17,7 @@ from pathlib import Path
 import duckdb
 
 from . import schema
+from .errors import InputError
 
 DEFAULT_DB = Path("data") / "warehouse.duckdb"
 FORMATS = {".parquet": "parquet", ".csv": "csv", ".tsv": "csv", ".txt": "csv"}
@@ -43,7 +44,8 @@ def discover(data_dir: str | Path) -> tuple[dict[str, Source], list[Path]]:
     """Canonical table sources in `data_dir`, and the entries that are not a canonical table."""
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
-        raise FileNotFoundError(f"data folder {data_dir} does not exist")
+        raise InputError(f"data folder {data_dir} does not exist (expected a folder of canonical tables)",
+                         file=str(data_dir))
     found: dict[str, Source] = {}
     unknown: list[Path] = []
     for entry in sorted(data_dir.resolve().iterdir()):
@@ -55,7 +57,7 @@ def discover(data_dir: str | Path) -> tuple[dict[str, Source], list[Path]]:
             unknown.append(entry)
             continue
         if name in found:
-            raise ValueError(f"table {name} is given twice in {data_dir}: {found[name].path.name} and {entry.name}")
+            raise InputError(f"table {name} is given twice in {data_dir}: {found[name].path.name} and {entry.name}")
         found[name] = Source(name, entry, fmt or "parquet", files)
     return found, unknown
 
