@@ -128,10 +128,11 @@ def synth(out: Path = typer.Option(..., "--out", help="Data folder to write."),
 @app.command()
 def report(data_dir: Path = typer.Argument(..., help="Data folder of canonical tables."),
            as_of: Optional[str] = typer.Option(None, help="As-of date; default today."),
-           out: Path = typer.Option(..., "--out", help="Report folder; each run goes to OUT/<as_of>/.")):
+           out: Path = typer.Option(..., "--out", help="Report folder; each run goes to OUT/<as_of>/."),
+           code: bool = typer.Option(True, "--code/--no-code", help="Show or hide the code cells in the HTML pages.")):
     """Validate, evaluate and run every notebook with papermill into an HTML report."""
     from .report import build_report
-    index = build_report(data_dir, _date(as_of, "--as-of") or dt.date.today(), out)
+    index = build_report(data_dir, _date(as_of, "--as-of") or dt.date.today(), out, show_code=code)
     console.print(f"Report: {index}")
 
 
