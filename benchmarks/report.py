@@ -1,0 +1,197 @@
+"""Render the measured results into BENCHMARKS.md (generated sections) and the scaling chart.
+
+BENCHMARKS.md is hand-written around sections fenced by `<!-- generated:NAME -->` and
+`<!-- /generated:NAME -->`; `refresh` replaces what is between the fences and leaves the rest.
+"""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+STEP_ORDER = ["synth", "ingest", "validate", "floor", "evaluate", "metrics", "fraud", "series", "pandas"]
+GIB = 2**30
+
+
+def load(results_dir: Path) -> list[dict]:
+    records = [json.loads(p.read_text()) for p in sorted(results_dir.glob("*.json"))]
+    return sorted(records, key=lambda r: r["orders"])
+
+
+def seconds(rec: dict, step: str) -> float | None:
+    row = rec["steps"].get(step)
+    return row["seconds"] if row and row.get("status") == "ok" else None
+
+
+def _fmt(x: float | None, digits: int = 1) -> str:
+    return "—" if x is None else f"{x:,.{digits}f}"
+
+
+def results_table(records: list[dict]) -> str:
+    head = "| step | " + " | ".join(f"{r['size']}: s | {r['size']}: peak RSS GiB" for r in records) + " |"
+    sep = "|---|" + "---:|---:|" * len(records)
+    lines = [head, sep]
+    for step in STEP_ORDER:
+        if not any(step in r["steps"] for r in records):
+            continue
+        cells = []
+        for r in records:
+            row = r["steps"].get(step)
+            if row is None:
+                cells += ["not run", ""]
+            elif row["status"] != "ok":
+                cells += [f"{row['status']} ({row['process_seconds']:.0f} s)", _fmt(row["peak_rss_bytes"] / GIB, 2)]
+            else:
+                cells += [_fmt(row["seconds"]), _fmt(row["peak_rss_bytes"] / GIB, 2)]
+        lines.append(f"| {step} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def scaling_table(records: list[dict]) -> str:
+    lines = ["| step | " + " | ".join(f"{r['size']} ({r['orders']:,} orders, {r['shops']:,} shops)"
+                                       for r in records) + " |",
+             "|---|" + "---:|" * len(records)]
+    for step in STEP_ORDER:
+        if not any(seconds(r, step) is not None for r in records):
+            continue
+        cells = [_fmt(None if seconds(r, step) is None else seconds(r, step) / (r["orders"] / 1e6), 2)
+                 for r in records]
+        lines.append(f"| {step} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def _by_size(records: list[dict], label: str) -> dict | None:
+    return next((r for r in records if r["size"] == label), None)
+
+
+def targets(records: list[dict]) -> list[tuple[str, str, bool | None]]:
+    """(target, what was measured, met) for every target of issue 8; met is None if not measurable."""
+    out: list[tuple[str, str, bool | None]] = []
+    r10, r100 = _by_size(records, "10M"), _by_size(records, "100M")
+
+    def ratio(rec, a, b):
+        if rec is None or seconds(rec, a) is None or seconds(rec, b) is None:
+            return None
+        return seconds(rec, a) / seconds(rec, b)
+
+    x = ratio(r10, "evaluate", "floor")
+    out.append(("evaluate (all outputs) at 10M ≤ 3× the one-scan floor",
+                "not measured" if x is None else f"{x:.1f}× ({_fmt(seconds(r10, 'evaluate'))} s vs "
+                f"{_fmt(seconds(r10, 'floor'))} s)", None if x is None else x <= 3))
+    for rec in records:
+        x = ratio(rec, "series", "evaluate")
+        if x is not None:
+            out.append((f"90-day daily series ≤ 2× one as-of evaluation ({rec['size']})",
+                        f"{x:.1f}× ({_fmt(seconds(rec, 'series'))} s vs {_fmt(seconds(rec, 'evaluate'))} s)", x <= 2))
+    x = ratio(r10, "pandas", "evaluate")
+    out.append(("≥ 10× faster than the pandas reference at 10M (evaluate, all outputs)",
+                "not measured" if x is None else f"{x:.1f}× ({_fmt(seconds(r10, 'pandas'))} s vs "
+                f"{_fmt(seconds(r10, 'evaluate'))} s)", None if x is None else x >= 10))
+    x = ratio(r10, "pandas", "metrics")
+    out.append(("≥ 10× faster than the pandas reference at 10M (like for like: metrics output)",
+                "not measured" if x is None else f"{x:.1f}× ({_fmt(seconds(r10, 'pandas'))} s vs "
+                f"{_fmt(seconds(r10, 'metrics'))} s)", None if x is None else x >= 10))
+    if r100 is None:
+        out.append(("100M completes with peak RSS ≤ 12 GB", "100M not run", None))
+        out.append(("cost per row at 100M ≤ 1.3× that at 10M (evaluate)", "100M not run", None))
+    else:
+        pipeline = [s for s in ("validate", "evaluate", "series", "fraud") if s in r100["steps"]]
+        ok = all(r100["steps"][s]["status"] == "ok" for s in pipeline)
+        peak = max((r100["steps"][s]["peak_rss_bytes"] for s in pipeline), default=0)
+        out.append(("100M completes with peak RSS ≤ 12 GB",
+                    f"{'all completed' if ok else 'not all completed'} ({', '.join(pipeline)}); "
+                    f"max peak RSS {peak / 1e9:.1f} GB", ok and peak <= 12e9))
+        if seconds(r100, "evaluate") and r10 and seconds(r10, "evaluate"):
+            x = (seconds(r100, "evaluate") / r100["orders"]) / (seconds(r10, "evaluate") / r10["orders"])
+            out.append(("cost per row at 100M ≤ 1.3× that at 10M (evaluate)", f"{x:.2f}×", x <= 1.3))
+        else:
+            out.append(("cost per row at 100M ≤ 1.3× that at 10M (evaluate)", "not measured", None))
+    for rec in records:
+        x = ratio(rec, "validate", "evaluate")
+        if x is not None:
+            out.append((f"validation ≤ the evaluation's own time ({rec['size']})",
+                        f"{x:.2f}× ({_fmt(seconds(rec, 'validate'))} s vs {_fmt(seconds(rec, 'evaluate'))} s)",
+                        x <= 1))
+    f = seconds(r10, "fraud") if r10 else None
+    out.append(("fake transaction detection at 10M ≤ 2 minutes",
+                "not measured" if f is None else f"{f:.1f} s", None if f is None else f <= 120))
+    return out
+
+
+def targets_table(records: list[dict]) -> str:
+    lines = ["| target | measured | |", "|---|---|---|"]
+    for name, measured, met in targets(records):
+        lines.append(f"| {name} | {measured} | {'met' if met else 'not measured' if met is None else '**missed**'} |")
+    return "\n".join(lines)
+
+
+def machine_table(records: list[dict]) -> str:
+    if not records:
+        return "(no results yet)"
+    m = records[-1]["machine"]
+    vers = ", ".join(f"{k} {v}" for k, v in m["versions"].items() if v)
+    when = sorted(row["started_at"] for r in records for row in r["steps"].values())
+    return "\n".join([
+        f"- CPU: {m['cpu']}, {m['cores']} cores; memory {m['memory_bytes'] / GIB:.1f} GiB; {m['os']}",
+        f"- Python {m['python']}; {vers}",
+        f"- Measured between {when[0]} and {when[-1]} (UTC), code at commit {m['commit']}",
+    ])
+
+
+def chart(records: list[dict], path: Path) -> None:
+    """Cost per million orders at each size, one line per step (Altair, saved with vl-convert)."""
+    import altair as alt
+    import pandas as pd
+    rows = [{"orders": r["orders"], "size": r["size"], "step": step,
+             "seconds per million orders": seconds(r, step) / (r["orders"] / 1e6)}
+            for r in records for step in STEP_ORDER if seconds(r, step) is not None]
+    if not rows:
+        return
+    df = pd.DataFrame(rows)
+    c = (alt.Chart(df, title="tt_analytics: cost per million orders by data size")
+         .mark_line(point=True)
+         .encode(x=alt.X("orders:Q", scale=alt.Scale(type="log"), title="orders (log scale)"),
+                 y=alt.Y("seconds per million orders:Q", scale=alt.Scale(type="log"),
+                         title="seconds per million orders (log scale)"),
+                 color=alt.Color("step:N", sort=STEP_ORDER),
+                 tooltip=["step", "size", alt.Tooltip("seconds per million orders:Q", format=".2f")])
+         .properties(width=520, height=320))
+    c.save(str(path), scale_factor=1.5) if path.suffix == ".png" else c.save(str(path))
+
+
+def render_sections(records: list[dict]) -> dict[str, str]:
+    return {"machine": machine_table(records), "results": results_table(records),
+            "scaling": scaling_table(records), "targets": targets_table(records)}
+
+
+def fill(text: str, sections: dict[str, str]) -> str:
+    for name, body in sections.items():
+        pattern = re.compile(rf"(<!-- generated:{name} -->\n).*?(<!-- /generated:{name} -->)", re.S)
+        text = pattern.sub(lambda m: m.group(1) + body + "\n" + m.group(2), text)
+    return text
+
+
+def refresh(results_dir: Path, report: Path, chart_path: Path | None) -> None:
+    records = load(results_dir)
+    if not records:
+        return
+    if report.exists():
+        report.write_text(fill(report.read_text(encoding="utf-8"), render_sections(records)), encoding="utf-8")
+    if chart_path is not None:
+        chart(records, chart_path)
+
+
+def main() -> None:
+    """`python -m benchmarks.report`: re-render BENCHMARKS.md and the chart from benchmarks/results/."""
+    import argparse
+    root = Path(__file__).resolve().parent.parent
+    p = argparse.ArgumentParser(prog="python -m benchmarks.report", description=main.__doc__)
+    p.add_argument("--results-dir", default=str(root / "benchmarks" / "results"))
+    p.add_argument("--report", default=str(root / "BENCHMARKS.md"))
+    p.add_argument("--chart", default=str(root / "benchmarks" / "scaling.png"))
+    a = p.parse_args()
+    refresh(Path(a.results_dir), Path(a.report), Path(a.chart) if a.chart else None)
+
+
+if __name__ == "__main__":
+    main()

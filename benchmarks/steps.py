@@ -1,0 +1,116 @@
+"""One measured step of the benchmark, run in its own process: `python -m benchmarks.steps STEP ...`.
+
+The parent (benchmarks/run.py) starts this module once per step, waits for it with os.wait4 and
+reads the child's own peak RSS from the rusage; this process times the step itself (after the
+imports) and writes a small JSON with the seconds and what the step produced.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import shutil
+import sys
+import time
+from pathlib import Path
+from typing import Callable
+
+STEPS: dict[str, str] = {
+    "synth": "tt-analytics synth: generate the canonical Parquet data folder",
+    "ingest": "ingest of the canonical Parquet data folder into a new data folder",
+    "validate": "validate: every table's expectations, quarantine, validation.parquet",
+    "evaluate": "evaluate, one as-of date, every output (data already validated)",
+    "series": "evaluate series, 90 daily as-of dates, every output",
+    "fraud": "fake transaction detection alone (outputs=['fake_transactions'])",
+    "metrics": "evaluate, the metrics output only (like for like with the pandas reference)",
+    "floor": "one-scan floor: one DuckDB aggregate scan of the columns the evaluation reads",
+    "pandas": "pandas reference: SFCR, LDR, NRR per shop as of the date",
+}
+SERIES_DAYS = 90
+
+
+def _fresh(path: Path) -> Path:
+    if path.exists():
+        shutil.rmtree(path)
+    path.mkdir(parents=True)
+    return path
+
+
+def _rows(results) -> dict[str, int]:
+    return {name: int(df.height) for name, df in results.items()}
+
+
+def prepare(step: str, a: argparse.Namespace) -> Callable[[], dict]:
+    """Import what `step` needs and return the call to time (imports are not part of the step)."""
+    data, work, as_of = Path(a.data), Path(a.work), dt.date.fromisoformat(a.as_of)
+    if step == "synth":
+        from tt_analytics.synth import synthesize
+        def call():
+            if data.exists():
+                shutil.rmtree(data)
+            synthesize(data, shops=a.shops, orders=a.orders, seed=a.seed, as_of=as_of)
+            return {"files_bytes": sum(p.stat().st_size for p in data.rglob("*") if p.is_file())}
+        return call
+    if step == "ingest":
+        from tt_analytics.io import ingest
+        def call():
+            into = _fresh(work / "ingested")
+            summary = ingest([data], into)
+            return {"tables": int(getattr(summary, "height", 0) or 0)}
+        return call
+    if step == "validate":
+        from tt_analytics.validate import validate
+        def call():
+            report = validate(data, _fresh(work / "validate"), as_of=as_of)
+            summary = getattr(report, "summary", None)
+            return {"failed": bool(getattr(report, "failed", False)),
+                    "rows_quarantined": int(summary["rows_quarantined"].sum()) if summary is not None else None}
+        return call
+    if step in ("evaluate", "fraud", "metrics"):
+        from tt_analytics.evaluate import evaluate
+        outputs = {"fraud": ["fake_transactions"], "metrics": ["metrics"]}.get(step)
+        def call():
+            res = evaluate(data, as_of, out=_fresh(work / step), validate=False, outputs=outputs)
+            return {"rows": _rows(res)}
+        return call
+    if step == "series":
+        from tt_analytics.series import evaluate_series
+        start = as_of - dt.timedelta(days=SERIES_DAYS - 1)
+        def call():
+            res = evaluate_series(data, start, as_of, every="day", out=_fresh(work / "series"), validate=False)
+            return {"rows": _rows(res), "dates": SERIES_DAYS}
+        return call
+    if step == "floor":
+        from benchmarks import floor
+        return lambda: floor.run(data)
+    if step == "pandas":
+        from benchmarks import pandas_reference
+        def call():
+            df = pandas_reference.metrics(data, as_of)
+            out = _fresh(work / "pandas")
+            df.to_parquet(out / "metrics.parquet")
+            return {"rows": len(df)}
+        return call
+    raise SystemExit(f"unknown step {step!r}; expected one of {', '.join(STEPS)}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("step", choices=list(STEPS))
+    p.add_argument("--data", required=True, help="canonical data folder")
+    p.add_argument("--work", required=True, help="folder for this size's outputs")
+    p.add_argument("--as-of", required=True)
+    p.add_argument("--result", required=True, help="JSON file to write")
+    p.add_argument("--orders", type=int, default=0)
+    p.add_argument("--shops", type=int, default=0)
+    p.add_argument("--seed", type=int, default=7)
+    a = p.parse_args(argv)
+    call = prepare(a.step, a)
+    start = time.perf_counter()
+    info = call()
+    seconds = time.perf_counter() - start
+    Path(a.result).write_text(json.dumps({"step": a.step, "seconds": seconds, "info": info}, default=str))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
