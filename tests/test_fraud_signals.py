@@ -1,0 +1,172 @@
+"""FT-* signals, each on a tiny hand-made case that triggers it next to a look-alike that must not.
+
+Every case starts from the same honest background (`base()`): one shop shipping from its origin
+zip, ten buyers with their own addresses, phones and devices, each parcel scanned within hours
+and delivered to the order's zip. A case changes a few rows and checks fake_transactions.
+"""
+from __future__ import annotations
+
+import copy
+import datetime as dt
+
+import pytest
+
+import importlib
+
+import golden
+from tt_analytics import catalog, params
+
+# `tt_analytics.evaluate` is also the name of the package's evaluate() function: import the module
+evaluate = importlib.import_module("tt_analytics.evaluate")
+
+AS_OF = dt.date(2026, 11, 20)
+T0 = dt.datetime(2026, 11, 1, 10, 0, tzinfo=dt.timezone.utc)
+
+
+def ts(hours: float) -> str:
+    return (T0 + dt.timedelta(hours=hours)).isoformat()
+
+
+def order(oid: str, buyer: str, hours: float, *, shop="s1", product="p1", qty=1, zip_to=None, **kw) -> dict:
+    """An honest order row, its line and its scans (kw overrides order columns)."""
+    n = int(oid[1:]) if oid[1:].isdigit() else abs(hash(oid)) % 10**6
+    row = {"order_id": oid, "shop_id": shop, "buyer_id": buyer, "created_at": ts(hours),
+           "shipped_at": ts(hours + 20), "delivered_at": ts(hours + 72), "amount": 20.0, "currency": "USD",
+           "tracking_number": f"YT{n:016d}", "carrier": "yunexpress", "ship_from_zip": "10001",
+           "ship_to_zip": zip_to or f"9{hash(buyer) % 10000:04d}", "ship_to_address_hash": f"addr-{buyer}",
+           "buyer_phone_hash": f"phone-{buyer}", "buyer_device_hash": f"dev-{buyer}"}
+    row.update(kw)
+    return row
+
+
+def build(orders: list[dict], *, products: dict[str, list[tuple[str, int]]] | None = None,
+          reviews: list[dict] | None = None, identities: list[dict] | None = None,
+          events: list[dict] | None = None, shops: list[dict] | None = None) -> dict:
+    lines, scans = [], []
+    for o in orders:
+        for k, (pid, q) in enumerate((products or {}).get(o["order_id"], [("p1", 1)])):
+            lines.append({"order_id": o["order_id"], "line_id": str(k), "product_id": pid, "sku_id": pid,
+                          "quantity": q, "unit_price": 10.0})
+        if events is None and o.get("tracking_number") and o.get("shipped_at"):
+            shipped = dt.datetime.fromisoformat(o["shipped_at"])
+            scans += [{"tracking_number": o["tracking_number"], "event_at": (shipped + dt.timedelta(hours=2)).isoformat(),
+                       "status": "picked_up", "zip": o["ship_from_zip"]},
+                      {"tracking_number": o["tracking_number"], "event_at": (shipped + dt.timedelta(hours=50)).isoformat(),
+                       "status": "delivered", "zip": o["ship_to_zip"]}]
+    return {"shops": shops or [{"shop_id": "s1", "platform": "tiktok", "region": "US", "status": "active",
+                                "origin_zip": "10001"},
+                               {"shop_id": "s2", "platform": "tiktok", "region": "US", "status": "active",
+                                "origin_zip": "10001"}],
+            "orders": orders, "order_lines": lines, "tracking_events": scans if events is None else events,
+            "reviews": reviews or [], "seller_identities": identities or []}
+
+
+def base(n: int = 10) -> list[dict]:
+    return [order(f"o{i}", f"b{i}", hours=i * 5) for i in range(n)]
+
+
+def run(tables: dict, overrides: dict | None = None) -> evaluate.Results:
+    prm = params.load(AS_OF)
+    for path, value in (overrides or {}).items():
+        golden._set(prm["fraud"], path, value)
+    con = catalog.connect()
+    golden.load_input(con, tables)
+    return evaluate.run(con, AS_OF, prm, outputs=["fake_transactions"])
+
+
+def flagged(res, suspected_only: bool = True) -> dict[str, dict]:
+    rows = res["fake_transactions"].to_dicts()
+    return {r["order_id"]: r for r in rows if r["suspected"] or not suspected_only}
+
+
+def test_honest_background_is_clean():
+    res = run(build(base()))
+    assert res["fake_transactions"].height == 0
+    shops = res["fraud_shops"].to_dicts()
+    assert [(s["shop_id"], s["orders"], s["suspected_orders"]) for s in shops] == [("s1", 10, 0)]
+
+
+def test_self_purchase_by_device_and_lookalike_in_other_shop():
+    orders = base() + [order("o20", "x1", 60, buyer_device_hash="seller-dev"),
+                       order("o21", "x2", 61, shop="s2", buyer_device_hash="seller-dev")]
+    ids = [{"shop_id": "s1", "kind": "device_hash", "value": "seller-dev"}]
+    got = flagged(run(build(orders, identities=ids)))
+    assert set(got) == {"o20"}  # the same device buying in another shop is not a self-purchase
+    assert got["o20"]["signals"] == ["FT-SELF"]
+    assert "seller's or staff's device" in got["o20"]["explanation"]
+    assert got["o20"]["score"] >= 0.9
+
+
+def test_self_purchase_by_account():
+    orders = base() + [order("o20", "owner", 60)]
+    ids = [{"shop_id": "s1", "kind": "buyer_id", "value": "owner"}]
+    got = flagged(run(build(orders, identities=ids)))
+    assert set(got) == {"o20"} and "seller's own accounts" in got["o20"]["explanation"]
+
+
+def test_delivered_elsewhere_and_shipped_elsewhere():
+    orders = base() + [order("o20", "x1", 60, ship_to_zip="20001"), order("o21", "x2", 61, ship_from_zip="55555")]
+    tables = build(orders)
+    for e in tables["tracking_events"]:
+        if e["tracking_number"] == orders[-2]["tracking_number"] and e["status"] == "delivered":
+            e["zip"] = "30303"
+    got = flagged(run(tables))
+    assert set(got) == {"o20", "o21"}
+    assert "delivered to zip 30303, not the order's zip 20001" in got["o20"]["explanation"]
+    assert "shipped from zip 55555, not the shop's origin 10001" in got["o21"]["explanation"]
+    assert got["o20"]["signals"] == ["FT-LOGISTICS"]
+
+
+def test_shop_without_origin_zip_is_not_judged_on_origin():
+    orders = base() + [order("o21", "x2", 61, ship_from_zip="55555")]
+    tables = build(orders)
+    tables["shops"][0]["origin_zip"] = None
+    assert flagged(run(tables)) == {}
+
+
+def test_tracking_invalid_for_carrier_package_and_regex():
+    orders = base() + [order("o20", "x1", 60, carrier="ups", tracking_number="1Z999AA10123456785"),  # bad check digit
+                       order("o21", "x2", 61, carrier="ups", tracking_number="1Z999AA10123456784"),  # valid UPS
+                       order("o22", "x3", 62, tracking_number="YT12345"),  # too short for yunexpress
+                       order("o23", "x4", 63, carrier="unknowncarrier", tracking_number="??")]  # not judged
+    got = flagged(run(build(orders)))
+    assert set(got) == {"o20", "o22"}
+    assert "is not a valid ups number (check digit fails)" in got["o20"]["explanation"]
+    assert "not a valid yunexpress number" in got["o22"]["explanation"]
+
+
+def test_tracking_reused_to_different_addresses_but_not_same_address():
+    orders = base() + [order("o20", "x1", 60, tracking_number="YT9999999999999999"),
+                       order("o21", "x2", 61, tracking_number="YT9999999999999999"),
+                       # a household's two orders shipped together to one address: not a reuse
+                       order("o22", "h1", 62, tracking_number="YT8888888888888888", ship_to_address_hash="home", zip_to="90210"),
+                       order("o23", "h2", 62.5, tracking_number="YT8888888888888888", ship_to_address_hash="home", zip_to="90210")]
+    got = flagged(run(build(orders)))
+    assert set(got) == {"o20", "o21"}
+    assert "is on 2 parcels to 2 different addresses" in got["o20"]["explanation"]
+
+
+def test_no_scan_within_24_hours():
+    orders = base() + [order("o20", "x1", 60), order("o21", "x2", 61), order("o22", "x3", 62)]
+    tables = build(orders)
+    late = {orders[-2]["tracking_number"]: 30, orders[-1]["tracking_number"]: 23}  # hours after shipping
+    tables["tracking_events"] = [e for e in tables["tracking_events"] if e["tracking_number"] != orders[-3]["tracking_number"]]
+    for e in tables["tracking_events"]:
+        if e["tracking_number"] in late and e["status"] == "picked_up":
+            shipped = dt.datetime.fromisoformat([o for o in orders if o["tracking_number"] == e["tracking_number"]][0]["shipped_at"])
+            e["event_at"] = (shipped + dt.timedelta(hours=late[e["tracking_number"]])).isoformat()
+    # a label-only event is not a carrier scan
+    tables["tracking_events"].append({"tracking_number": orders[-3]["tracking_number"], "event_at": orders[-3]["shipped_at"],
+                                      "status": "info_received", "zip": None})
+    got = flagged(run(tables))
+    assert set(got) == {"o20", "o21"}  # o22 was scanned 23 h after shipping
+    assert "no carrier scan since shipping" in got["o20"]["explanation"]
+    assert "first carrier scan 30 h after shipping" in got["o21"]["explanation"]
+
+
+def test_no_scan_not_judged_before_24_hours_have_passed():
+    late = order("o20", "x1", 0)
+    late["shipped_at"] = dt.datetime.combine(AS_OF, dt.time(12), tzinfo=dt.timezone.utc).isoformat()
+    tables = build(base() + [late])
+    tables["tracking_events"] = [e for e in tables["tracking_events"] if e["tracking_number"] != late["tracking_number"]]
+    assert flagged(run(tables)) == {}

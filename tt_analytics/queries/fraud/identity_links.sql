@@ -1,0 +1,21 @@
+-- name: fraud/identity_links
+-- Buyer-to-identifier links that join accounts into buyer groups: every (buyer, shared address /
+-- phone / device) of the examined orders, leaving out identifiers shared by more than
+-- `max_accounts_per_identifier` accounts (parcel lockers, placeholders). Python takes the
+-- connected components of this bipartite graph (scipy.sparse.csgraph).
+-- Rule ID: FT-BULK ("单个或团伙买家": a group is accounts linked by shared identifiers).
+WITH links AS (
+    SELECT DISTINCT buyer_id, 'address' AS kind, ship_to_address_hash AS value FROM fraud_orders WHERE ship_to_address_hash IS NOT NULL
+    UNION
+    SELECT DISTINCT buyer_id, 'phone', buyer_phone_hash FROM fraud_orders WHERE buyer_phone_hash IS NOT NULL
+    UNION
+    SELECT DISTINCT buyer_id, 'device', buyer_device_hash FROM fraud_orders WHERE buyer_device_hash IS NOT NULL
+),
+shared AS (
+    SELECT kind, value FROM links
+    GROUP BY kind, value
+    HAVING COUNT(*) BETWEEN 2 AND CAST($max_accounts_per_identifier AS BIGINT)
+)
+SELECT l.buyer_id, l.kind || ':' || l.value AS identifier
+FROM links l
+JOIN shared s USING (kind, value)
