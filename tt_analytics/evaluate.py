@@ -29,8 +29,8 @@ OUTPUTS: dict[str, str] = {
     "violation_appeals": "tiktok:violation_appeals",
     "points": "tiktok:points",
     "star_shop": "tiktok:star_shop",
+    "settlement": "douyin:settlement",  # before deposit, which reads it (payouts pending at closure)
     "deposit": "douyin:deposit",
-    "settlement": "douyin:settlement",
     "alliance": "douyin:alliance",
     "tiered_shipping": "douyin:tiered_shipping",
     "flash_sale_checks": "flash_sales:flash_sale_checks",

@@ -1,0 +1,103 @@
+-- name: alliance
+-- One row per Douyin shop: every Selected Alliance (精选联盟) entry criterion with its measured
+-- value, `eligible` (all hold), `formal_only`, the daily `warning` and the `failed` criterion IDs.
+-- Windows are calendar days ending on the as-of date in the shop's time zone (Asia/Shanghai).
+-- Rules: AL-OPEN, AL-GMV, AL-RATING, AL-POSITIVE, AL-EVASION, AL-RELATED, AL-FORMAL, AL-DAILY.
+WITH dy AS (
+    SELECT s.shop_id, s.status, s.controller_id, z.tz
+    FROM shops s JOIN shop_zones z USING (shop_id)
+    WHERE s.platform = 'douyin'
+), gmv AS (
+    SELECT d.shop_id, sum(o.amount) AS gmv_30d, count(*) AS orders_30d
+    FROM dy d JOIN orders o USING (shop_id)
+    WHERE CAST(o.created_at AT TIME ZONE d.tz AS DATE) > $as_of - CAST($gmv_window_days AS INTEGER)
+      AND CAST(o.created_at AT TIME ZONE d.tz AS DATE) <= $as_of
+      AND (o.cancelled_at IS NULL OR CAST(o.cancelled_at AT TIME ZONE d.tz AS DATE) > $as_of)
+    GROUP BY d.shop_id
+), latest_rating AS (
+    SELECT shop_id, arg_max(rating, date) AS dsr, max(date) AS dsr_date,
+           arg_max(positive_review_rate, date) FILTER (WHERE positive_review_rate IS NOT NULL) AS platform_positive_rate
+    FROM shop_ratings WHERE date <= $as_of
+    GROUP BY shop_id
+), review_window AS (
+    SELECT d.shop_id,
+           count(*) FILTER (WHERE CAST(r.created_at AT TIME ZONE d.tz AS DATE) > $as_of - CAST($positive_window_days AS INTEGER))
+               AS reviews_60d,
+           count(*) FILTER (WHERE CAST(r.created_at AT TIME ZONE d.tz AS DATE) > $as_of - CAST($positive_window_days AS INTEGER)
+                              AND r.rating >= $positive_min_stars) AS positive_reviews_60d,
+           count(*) FILTER (WHERE $valid_review_window_days = 0
+                               OR CAST(r.created_at AT TIME ZONE d.tz AS DATE) > $as_of - CAST($valid_review_window_days AS INTEGER))
+               AS valid_reviews
+    FROM dy d JOIN reviews r USING (shop_id)
+    WHERE CAST(r.created_at AT TIME ZONE d.tz AS DATE) <= $as_of
+    GROUP BY d.shop_id
+), evasion AS (
+    SELECT d.shop_id, count(*) AS evasion_penalties_365d
+    FROM dy d JOIN violations v USING (shop_id)
+    WHERE v.violation_type = 'evasive_information'
+      AND coalesce(v.appeal_status, 'none') <> 'overturned'
+      AND CAST(v.recorded_at AT TIME ZONE d.tz AS DATE) > $as_of - CAST($evasion_window_days AS INTEGER)
+      AND CAST(v.recorded_at AT TIME ZONE d.tz AS DATE) <= $as_of
+    GROUP BY d.shop_id
+), related AS (
+    -- other Douyin shops of the same controller, and those with a serious-violation penalty
+    SELECT d.shop_id, count(DISTINCT o.shop_id) AS related_shops,
+           list_sort(list(DISTINCT o.shop_id) FILTER (WHERE EXISTS (
+               SELECT 1 FROM violations v JOIN shop_zones oz ON oz.shop_id = v.shop_id
+               WHERE v.shop_id = o.shop_id
+                 AND list_contains($serious_violation_types, v.violation_type)
+                 AND coalesce(v.appeal_status, 'none') <> 'overturned'
+                 AND CAST(v.recorded_at AT TIME ZONE oz.tz AS DATE) <= $as_of))) AS related_shops_penalised
+    FROM dy d JOIN dy o ON o.controller_id = d.controller_id AND o.shop_id <> d.shop_id
+    GROUP BY d.shop_id
+), measured AS (
+    SELECT d.shop_id, d.status, d.controller_id,
+           coalesce(g.gmv_30d, 0) AS gmv_30d,
+           lr.dsr, lr.dsr_date,
+           coalesce(rw.reviews_60d, 0) AS reviews_60d,
+           coalesce(rw.positive_reviews_60d, 0) AS positive_reviews_60d,
+           CASE WHEN rw.reviews_60d > 0 THEN rw.positive_reviews_60d / rw.reviews_60d END AS reviews_positive_rate,
+           lr.platform_positive_rate,
+           coalesce(rw.valid_reviews, 0) AS valid_reviews,
+           coalesce(e.evasion_penalties_365d, 0) AS evasion_penalties_365d,
+           coalesce(rl.related_shops, 0) AS related_shops,
+           coalesce(rl.related_shops_penalised, []) AS related_shops_penalised
+    FROM dy d
+    LEFT JOIN gmv g USING (shop_id)
+    LEFT JOIN latest_rating lr USING (shop_id)
+    LEFT JOIN review_window rw USING (shop_id)
+    LEFT JOIN evasion e USING (shop_id)
+    LEFT JOIN related rl USING (shop_id)
+), rated AS (
+    SELECT *,
+           CASE $positive_rate_source
+               WHEN 'reviews' THEN reviews_positive_rate
+               WHEN 'shop_ratings' THEN platform_positive_rate
+               ELSE coalesce(platform_positive_rate, reviews_positive_rate)
+           END AS positive_rate
+    FROM measured
+), checked AS (
+    SELECT *,
+           status = 'active' AS al_open,
+           gmv_30d > 0 AS al_gmv,
+           coalesce(dsr >= $min_rating, false) AS al_rating,
+           coalesce(positive_rate >= $min_positive_rate, false) AS al_positive,
+           evasion_penalties_365d = 0 AS al_evasion,
+           len(related_shops_penalised) = 0 AS al_related
+    FROM rated
+)
+SELECT shop_id,
+       al_open AND al_gmv AND al_rating AND al_positive AND al_evasion AND al_related AS eligible,
+       valid_reviews > $min_valid_reviews_exclusive AND al_rating AND al_positive AS formal_only,
+       coalesce(dsr < $min_rating, false) OR coalesce(positive_rate < $min_positive_rate, false) AS warning,
+       CASE WHEN al_open THEN [] ELSE ['AL-OPEN'] END
+       || CASE WHEN al_gmv THEN [] ELSE ['AL-GMV'] END
+       || CASE WHEN al_rating THEN [] ELSE ['AL-RATING'] END
+       || CASE WHEN al_positive THEN [] ELSE ['AL-POSITIVE'] END
+       || CASE WHEN al_evasion THEN [] ELSE ['AL-EVASION'] END
+       || CASE WHEN al_related THEN [] ELSE ['AL-RELATED'] END AS failed,
+       status, gmv_30d, dsr, dsr_date, positive_rate, reviews_60d, positive_reviews_60d,
+       platform_positive_rate, valid_reviews, evasion_penalties_365d, controller_id, related_shops,
+       related_shops_penalised
+FROM checked
+ORDER BY shop_id

@@ -1,0 +1,33 @@
+-- name: tiered_shipping
+-- One row per Douyin shop: share of spot-stock (现货) orders among orders created in the past
+-- $window_days calendar days (shop time zone, cancelled orders excluded), `eligible` (share >=
+-- $min_spot_share), `warning` ($min_spot_share <= share < $warning_below). Orders with no
+-- `fulfillment` value are counted apart and left out of the share. Share null (and eligible,
+-- warning null) when there is no order.
+-- Rules: RULES.md 5.2 tiered shipping (阶梯发货).
+WITH dy AS (
+    SELECT s.shop_id, z.tz FROM shops s JOIN shop_zones z USING (shop_id) WHERE s.platform = 'douyin'
+), windowed AS (
+    SELECT d.shop_id,
+           count(*) FILTER (WHERE o.fulfillment = 'spot') AS spot_orders,
+           count(*) FILTER (WHERE o.fulfillment IS NOT NULL) AS orders,
+           count(*) FILTER (WHERE o.fulfillment IS NULL) AS orders_unknown_fulfillment
+    FROM dy d JOIN orders o USING (shop_id)
+    WHERE CAST(o.created_at AT TIME ZONE d.tz AS DATE) > $as_of - CAST($window_days AS INTEGER)
+      AND CAST(o.created_at AT TIME ZONE d.tz AS DATE) <= $as_of
+      AND (o.cancelled_at IS NULL OR CAST(o.cancelled_at AT TIME ZONE d.tz AS DATE) > $as_of)
+    GROUP BY d.shop_id
+), shared AS (
+    SELECT d.shop_id,
+           coalesce(w.spot_orders, 0) AS spot_orders,
+           coalesce(w.orders, 0) AS orders,
+           coalesce(w.orders_unknown_fulfillment, 0) AS orders_unknown_fulfillment,
+           CASE WHEN w.orders > 0 THEN w.spot_orders / w.orders END AS spot_share
+    FROM dy d LEFT JOIN windowed w USING (shop_id)
+)
+SELECT shop_id, spot_share,
+       spot_share >= $min_spot_share AS eligible,
+       spot_share >= $min_spot_share AND spot_share < $warning_below AS warning,
+       spot_orders, orders, orders_unknown_fulfillment
+FROM shared
+ORDER BY shop_id
