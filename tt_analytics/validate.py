@@ -1,0 +1,586 @@
+"""Validation: every canonical table checked by its Great Expectations suite before any rule runs.
+
+The suites (`expectations/<table>.json`, GX Core 1.x format) are generated from `schema.py`
+(`python -m tt_analytics.validate --write-suites`); a test fails when the files drift from the
+schema. They are run in two ways from the same JSON:
+
+- **Row-level checks as one SQL pass in DuckDB.** Each row-level expectation becomes a SQL
+  predicate that selects its unexpected rows (`unexpected_predicate`); one query per table
+  collects, for every row, the reasons of all expectations it fails. Those rows are the
+  quarantine; the others become the canonical `<table>` relation the rules read. This is what
+  scales (10M orders in a few seconds, see docs/validation.md).
+- **Great Expectations itself** runs the same suites through its SQL datasource on the same
+  DuckDB connection (with the small fix in `gx_compat.py`) when an output folder is given, and
+  writes its Data Docs to `OUT/data_docs/`. Its unexpected counts equal the SQL pass's (tested).
+
+File-level problems (unreadable file, wrong encoding, empty file, missing required column,
+a file that is not a canonical table) raise `InputError` and stop the run.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import polars as pl
+
+from . import catalog, schema
+from .errors import InputError
+
+SUITES_DIR = Path(__file__).resolve().parent.parent / "expectations"
+STAGE = "_validation"  # schema holding the staged rows while a run checks them
+# Freshness: the as-of date must fall inside the data's range (tables and their event time column).
+FRESHNESS = {"orders": "created_at"}
+FRESHNESS_SLACK_DAYS = 1  # UTC vs local day: a CN shop's last local day ends at 16:00 UTC the day before
+DTYPE_WORDS = {"timestamp": "an ISO-8601 timestamp", "date": "a date YYYY-MM-DD", "bool": "true or false",
+               "int": "a whole number", "float": "a number"}
+STATUS_OK, STATUS_WARN, STATUS_FAIL = "ok", "warn", "fail"
+
+
+# ---------------------------------------------------------------------------------------------
+# Suites: generated from the schema module
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def raw_name(column: str) -> str:
+    """Staged column holding the original value of a typed (non-text) column."""
+    return f"_raw_{column}"
+
+
+def _exp(type_: str, kwargs: dict, check: str, reason: str, column: str | None = None, **meta) -> dict:
+    m = {"check": check, "reason": reason, **meta}
+    if column is not None:
+        m["column"] = column
+    return {"type": type_, "kwargs": kwargs, "meta": m}
+
+
+def _rows_query(predicate: str) -> str:
+    return f"SELECT * FROM {{batch}} WHERE {predicate}"
+
+
+def suite(table: str) -> dict:
+    """The GX 1.x expectation suite of `table`, as a JSON-ready dict, derived from the schema."""
+    t = schema.table(table)
+    exps: list[dict] = []
+    for c in t.columns:
+        exps.append(_exp("expect_column_to_exist", {"column": c.name}, "present",
+                         f"{c.name}: column missing" + ("" if c.required else " (optional: read as null)"),
+                         c.name, required=c.required))
+    for c in t.columns:
+        if c.dtype != "str":
+            exps.append(_exp(
+                "unexpected_rows_expectation",
+                {"unexpected_rows_query": _rows_query(f"{_q(raw_name(c.name))} IS NOT NULL AND {_q(c.name)} IS NULL"),
+                 "description": f"`{c.name}` parses as {c.dtype}"},
+                "type", f"{c.name}: not {DTYPE_WORDS[c.dtype]}", c.name))
+        if c.required:  # on the original value, so that an unparseable value is not also "missing"
+            exps.append(_exp("expect_column_values_to_not_be_null",
+                             {"column": c.name if c.dtype == "str" else raw_name(c.name)}, "not_null",
+                             f"{c.name}: required value missing", c.name))
+        if c.allowed:
+            exps.append(_exp("expect_column_values_to_be_in_set", {"column": c.name, "value_set": list(c.allowed)},
+                             "enum", f"{c.name}: not one of {', '.join(c.allowed)}", c.name))
+        if c.min is not None or c.max is not None:
+            kw: dict[str, Any] = {"column": c.name}
+            if c.min is not None:
+                kw["min_value"] = c.min
+            if c.max is not None:
+                kw["max_value"] = c.max
+            rng = (f"below {c.min:g}" if c.max is None else f"outside {c.min:g}..{c.max:g}" if c.min is not None
+                   else f"above {c.max:g}")
+            exps.append(_exp("expect_column_values_to_be_between", kw, "range", f"{c.name}: {rng}", c.name))
+    if len(t.key) == 1:
+        exps.append(_exp("expect_column_values_to_be_unique", {"column": t.key[0]}, "unique",
+                         f"duplicate {t.key[0]} with different content (no copy kept)", t.key[0]))
+    elif t.key:
+        exps.append(_exp("expect_compound_columns_to_be_unique", {"column_list": list(t.key)}, "unique",
+                         f"duplicate key ({', '.join(t.key)}) with different content (no copy kept)", t.key[0],
+                         columns=list(t.key)))
+    for later, earlier in t.time_order:
+        exps.append(_exp("expect_column_pair_values_a_to_be_greater_than_b",
+                         {"column_A": later, "column_B": earlier, "or_equal": True,
+                          "ignore_row_if": "either_value_is_missing"},
+                         "time_order", f"{later} before {earlier}", later, columns=[later, earlier]))
+    for col, (rt, rc) in t.references.items():
+        exps.append(_exp(
+            "unexpected_rows_expectation",
+            {"unexpected_rows_query": _rows_query(
+                f"{_q(col)} IS NOT NULL AND {_q(col)} NOT IN (SELECT {_q(rc)} FROM {_q(rt)} WHERE {_q(rc)} IS NOT NULL)"),
+             "description": f"every `{col}` exists in `{rt}.{rc}` (accepted rows)"},
+            "reference", f"{col}: no such {rc} in {rt}", col, references=[rt, rc]))
+    if table in FRESHNESS:
+        col = FRESHNESS[table]
+        exps.append(_exp("expect_column_min_to_be_between", {"column": col, "max_value": {"$PARAMETER": "as_of_end"}},
+                         "freshness", f"as-of date before the first {col}", col))
+        exps.append(_exp("expect_column_max_to_be_between",
+                         {"column": col, "min_value": {"$PARAMETER": "fresh_from"}},
+                         "freshness", f"as-of date after the last {col} (stale data?)", col))
+    return {"name": table, "expectations": exps,
+            "meta": {"generated_from": "tt_analytics/schema.py",
+                     "regenerate": "python -m tt_analytics.validate --write-suites",
+                     "description": t.description}}
+
+
+def suite_json(table: str) -> str:
+    return json.dumps(suite(table), indent=2, ensure_ascii=False) + "\n"
+
+
+def write_suites(directory: str | Path = SUITES_DIR) -> list[Path]:
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name in schema.TABLES:
+        p = directory / f"{name}.json"
+        p.write_text(suite_json(name), encoding="utf-8")
+        paths.append(p)
+    return paths
+
+
+def load_suite(table: str) -> dict:
+    """The committed suite of `table` (the generated one if the package runs without the repo)."""
+    p = SUITES_DIR / f"{table}.json"
+    return json.loads(p.read_text(encoding="utf-8")) if p.exists() else suite(table)
+
+
+_ROWS_QUERY = re.compile(r"^SELECT \* FROM \{batch\} WHERE (.+)$", re.S)
+
+
+def _lit(v: Any) -> str:
+    if isinstance(v, str):
+        return "'" + v.replace("'", "''") + "'"
+    return repr(v)
+
+
+def unexpected_predicate(exp: dict, batch: str) -> str | None:
+    """SQL predicate selecting the rows of `batch` that `exp` finds unexpected, with GX's
+    semantics (nulls are ignored except by not-null; uniqueness flags every copy). None for
+    expectations that are not row-level."""
+    k, typ = exp["kwargs"], exp["type"]
+    col = _q(k["column"]) if "column" in k else None
+    if typ == "expect_column_values_to_not_be_null":
+        return f"{col} IS NULL"
+    if typ == "expect_column_values_to_be_in_set":
+        return f"{col} IS NOT NULL AND {col} NOT IN ({', '.join(_lit(v) for v in k['value_set'])})"
+    if typ == "expect_column_values_to_be_between":
+        parts = []
+        if k.get("min_value") is not None:
+            parts.append(f"{col} < {_lit(k['min_value'])}")
+        if k.get("max_value") is not None:
+            parts.append(f"{col} > {_lit(k['max_value'])}")
+        return f"{col} IS NOT NULL AND ({' OR '.join(parts)})"
+    if typ == "expect_column_values_to_be_unique":
+        return f"{col} IN (SELECT {col} FROM {batch} WHERE {col} IS NOT NULL GROUP BY ALL HAVING count(*) > 1)"
+    if typ == "expect_compound_columns_to_be_unique":
+        cols = ", ".join(_q(c) for c in k["column_list"])
+        return f"({cols}) IN (SELECT {cols} FROM {batch} GROUP BY ALL HAVING count(*) > 1)"
+    if typ == "expect_column_pair_values_a_to_be_greater_than_b":
+        a, b = _q(k["column_A"]), _q(k["column_B"])
+        op = ">=" if k.get("or_equal") else ">"
+        return f"{a} IS NOT NULL AND {b} IS NOT NULL AND NOT ({a} {op} {b})"
+    if typ == "unexpected_rows_expectation":
+        m = _ROWS_QUERY.match(k["unexpected_rows_query"].strip())
+        if not m:
+            raise ValueError(f"unexpected_rows_query must read 'SELECT * FROM {{batch}} WHERE …': {k}")
+        return m.group(1)
+    return None
+
+
+def required_columns(s: dict) -> list[str]:
+    return [e["kwargs"]["column"] for e in s["expectations"]
+            if e["type"] == "expect_column_to_exist" and e["meta"].get("required")]
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading and staging
+
+
+@dataclass
+class Report:
+    """What a validation run found. `summary` is OUT/validation.parquet."""
+    summary: pl.DataFrame
+    data_docs: Path | None = None
+    warnings: list[str] = field(default_factory=list)
+    # table -> [(expectation index, type, column, unexpected rows)] from the SQL pass
+    sql_counts: dict[str, list[tuple[int, str, str | None, int]]] = field(default_factory=dict)
+    gx_counts: dict[str, list[tuple[int, str, str | None, int | None, bool]]] = field(default_factory=dict)
+
+    @property
+    def failed(self) -> bool:
+        return bool((self.summary["status"] == STATUS_FAIL).any())
+
+
+def _order(names: list[str]) -> list[str]:
+    """Tables ordered so that a table comes after the tables it references."""
+    done: list[str] = []
+
+    def visit(n: str, path: tuple[str, ...] = ()) -> None:
+        if n in done or n in path:
+            return
+        for rt, _ in schema.table(n).references.values():
+            visit(rt, path + (n,))
+        done.append(n)
+
+    for n in names:
+        visit(n)
+    return done
+
+
+def _first_line(msg: str) -> str:
+    lines = [ln.strip() for ln in str(msg).splitlines() if ln.strip()]
+    return " ".join(lines[:3]) if lines else str(msg)
+
+
+def _scan(src: catalog.Source) -> str:
+    """The source files as they are (like catalog.scan_sql) plus `_file` and, for Parquet,
+    the row index inside the file."""
+    files = "[" + ", ".join(catalog._lit(f) for f in src.files) + "]"
+    hive = "true" if src.path.is_dir() and any("=" in part for f in src.files for part in f.parts) else "false"
+    if src.fmt == "parquet":
+        return (f"SELECT * FROM read_parquet({files}, union_by_name=true, hive_partitioning={hive}, "
+                f"filename='_file', file_row_number=true)")
+    return (f"SELECT * FROM read_csv({files}, all_varchar=true, header=true, union_by_name=true, "
+            f"hive_partitioning={hive}, encoding='utf-8', strict_mode=true, filename='_file')")
+
+
+def _file_error(src: catalog.Source, e: Exception) -> InputError:
+    text = str(e)
+    bad = next((f for f in src.files if str(f) in text), src.files[0] if len(src.files) == 1 else src.path)
+    if "not utf-8" in text.lower() or "invalid unicode" in text.lower():
+        what = ("is not UTF-8 text (for example GB18030/GBK or UTF-16 bytes). Re-save it as UTF-8, or load the "
+                "raw export with `tt-analytics ingest`, which detects the encoding")
+    elif src.fmt == "parquet":
+        what = "is not a readable Parquet file (truncated or not Parquet)"
+    else:
+        what = "is not a readable CSV file with a header row (comma, semicolon, tab or pipe separated)"
+    return InputError(f"{what}; expected the canonical table {src.table!r}. Reader said: {_first_line(text)}",
+                      file=str(bad))
+
+
+def _typed_expr(c: schema.Column, src: str, src_type: str) -> str:
+    """Expression casting source column `src` to `c`'s type; NULL where the value does not parse
+    (a parse failure is what the suite's type check finds). Nothing is coerced silently: '1.5'
+    is not an int, '2026-01-01 10:00' is not a date, 'yes' is not a bool."""
+    s, T = _q(src), c.duckdb_type
+    text = src_type.upper() == "VARCHAR"
+    if c.dtype == "str":
+        return s if text else f"CAST({s} AS VARCHAR)"
+    if c.dtype == "int":
+        return f"CASE WHEN TRY_CAST({s} AS DOUBLE) = TRY_CAST({s} AS BIGINT) THEN TRY_CAST({s} AS BIGINT) END"
+    if c.dtype == "float":
+        return f"CASE WHEN isfinite(TRY_CAST({s} AS DOUBLE)) THEN TRY_CAST({s} AS DOUBLE) END"
+    if c.dtype == "bool":
+        if text:
+            return f"CASE lower(trim({s})) WHEN 'true' THEN true WHEN 'false' THEN false END"
+        return f"TRY_CAST({s} AS BOOLEAN)"
+    if c.dtype == "date":
+        if text:
+            return f"CASE WHEN regexp_full_match(trim({s}), '\\d{{4}}-\\d{{2}}-\\d{{2}}') THEN TRY_CAST(trim({s}) AS DATE) END"
+        if "TIMESTAMP" in src_type.upper():  # a timestamp is a date only at midnight
+            return f"CASE WHEN CAST({s} AS DATE) = {s} THEN CAST({s} AS DATE) END"
+        return f"TRY_CAST({s} AS DATE)"
+    return f"TRY_CAST({s} AS {T})"
+
+
+@dataclass
+class _Staged:
+    table: str
+    src: catalog.Source
+    original: list[str]  # source columns in file order (canonical and extra)
+    extra: list[str]
+    relation: str  # staged rows (all of them)
+    batch: str  # staged rows minus exact duplicates: what the suite checks
+
+
+def _stage(con: duckdb.DuckDBPyConnection, src: catalog.Source, s: dict, data_dir: Path) -> _Staged:
+    t = schema.table(src.table)
+    for f in src.files:
+        if f.stat().st_size == 0:
+            raise InputError(f"file is empty; expected a header row with the columns of {t.name!r} "
+                             f"({', '.join(t.required)} required)", file=str(f))
+    scan = _scan(src)
+    try:
+        described = con.execute(f"DESCRIBE {scan}").fetchall()
+    except duckdb.Error as e:
+        raise _file_error(src, e) from None
+    internal = {"_file", "file_row_number"} if src.fmt == "parquet" else {"_file"}
+    cols = [(r[0], r[1]) for r in described if r[0] not in internal]
+    names = [n for n, _ in cols]
+    missing = [c for c in required_columns(s) if c not in names]
+    if missing:
+        raise InputError(
+            f"required column{'s' if len(missing) > 1 else ''} {', '.join(missing)} missing; expected the "
+            f"columns {', '.join(t.required)} (and optionally {', '.join(n for n in t.names if n not in t.required)}),"
+            f" found {', '.join(names) or 'none'}",
+            file=str(src.path), column=missing[0])
+    reserved = [n for n in names if n.startswith("_")]
+    if reserved:
+        raise InputError(f"column names starting with '_' are reserved for validation output; rename {reserved}",
+                         file=str(src.path), column=reserved[0])
+    types = dict(cols)
+    select = ["row_number() OVER () AS _n", "_file",
+              ("file_row_number + 1" if src.fmt == "parquet" else "NULL::BIGINT") + " AS _frn"]
+    for c in t.columns:
+        if c.name in types:
+            if c.dtype != "str":
+                select.append(f"{_q(c.name)} AS {_q(raw_name(c.name))}")
+            select.append(f"CAST({_typed_expr(c, c.name, types[c.name])} AS {c.duckdb_type}) AS {_q(c.name)}")
+        else:
+            if c.dtype != "str":
+                select.append(f"NULL AS {_q(raw_name(c.name))}")
+            select.append(f"CAST(NULL AS {c.duckdb_type}) AS {_q(c.name)}")
+    extra = [n for n in names if n not in t.names]
+    select += [_q(n) for n in extra]
+    if src.fmt == "csv":  # newlines inside quoted values, to turn record numbers into line numbers
+        has_nl = " OR ".join(f"contains({_q(n)}, chr(10))" for n in names)
+        count = " + ".join(f"coalesce(length({_q(n)}) - length(replace({_q(n)}, chr(10), '')), 0)" for n in names)
+        select.append(f"CASE WHEN {has_nl} THEN {count} ELSE 0 END AS _nl")
+    else:
+        select.append("0 AS _nl")
+    rel = f"{STAGE}.{_q(t.name)}"
+    try:
+        # row_number() OVER () numbers rows in file order (DuckDB preserves insertion order).
+        con.execute(f"CREATE OR REPLACE TABLE {rel} AS SELECT {', '.join(select)} FROM ({scan})")
+    except duckdb.Error as e:
+        raise _file_error(src, e) from None
+    return _Staged(t.name, src, names, extra, rel, f"{STAGE}.{_q(t.name + '_batch')}")
+
+
+def _originals(st: _Staged) -> list[str]:
+    """Staged expressions giving each original column as text, in file order."""
+    t = schema.table(st.table)
+    out = []
+    for n in st.original:
+        if n in t.names and t.column(n).dtype != "str":
+            out.append(f"CAST({_q(raw_name(n))} AS VARCHAR) AS {_q(n)}")
+        else:
+            out.append(f"CAST({_q(n)} AS VARCHAR) AS {_q(n)}")
+    return out
+
+
+def _check(con: duckdb.DuckDBPyConnection, st: _Staged, s: dict) -> list[tuple[int, str, str | None, int]]:
+    """Exact duplicates out, then every row-level expectation as one SQL pass. Leaves
+    `_dups`/`_bad` tables of (_n, reasons) in the stage schema."""
+    t = schema.table(st.table)
+    rel = st.relation
+    orig = ", ".join(_q(raw_name(n)) if n in t.names and t.column(n).dtype != "str" else _q(n) for n in st.original)
+    # Exact duplicates: only rows sharing a key can be identical, so look among those (cheap at scale).
+    if t.key:
+        keys = ", ".join(_q(k) for k in t.key)
+        candidates = (f"SELECT * FROM {rel} WHERE ({keys}) IN "
+                      f"(SELECT {keys} FROM {rel} GROUP BY ALL HAVING count(*) > 1)")
+    else:
+        candidates = f"SELECT * FROM {rel}"
+    dups = f"{STAGE}.{_q(st.table + '_dups')}"
+    con.execute(f"""CREATE OR REPLACE TABLE {dups} AS
+        SELECT _n, first_n FROM (SELECT _n, min(_n) OVER (PARTITION BY {orig}) AS first_n FROM ({candidates}))
+        WHERE _n > first_n""")
+    con.execute(f"CREATE OR REPLACE VIEW {st.batch} AS SELECT * FROM {rel} WHERE _n NOT IN (SELECT _n FROM {dups})")
+    checks = []
+    for i, e in enumerate(s["expectations"]):
+        p = unexpected_predicate(e, st.batch)
+        if p is not None:
+            checks.append((i, e, p))
+    bad = f"{STAGE}.{_q(st.table + '_bad')}"
+    if checks:
+        flags = ", ".join(f"({p}) AS _f{i}" for i, _, p in checks)
+        reasons = ", ".join(f"CASE WHEN _f{i} THEN {_lit(e['meta']['reason'])} END" for i, e, _ in checks)
+        any_flag = " OR ".join(f"_f{i}" for i, _, _ in checks)
+        con.execute(f"""CREATE OR REPLACE TABLE {bad} AS
+            WITH flagged AS (SELECT _n, {flags} FROM {st.batch})
+            SELECT _n, list_filter([{reasons}], lambda r: r IS NOT NULL) AS reasons,
+                   [{', '.join(f'_f{i}' for i, _, _ in checks)}] AS flags
+            FROM flagged WHERE {any_flag}""")
+        counts = con.execute(f"SELECT {', '.join(f'count(*) FILTER (WHERE coalesce(flags[{j + 1}], false))' for j in range(len(checks)))} FROM {bad}").fetchone()
+    else:
+        con.execute(f"CREATE OR REPLACE TABLE {bad} (_n BIGINT, reasons VARCHAR[], flags BOOLEAN[])")
+        counts = ()
+    return [(i, e["type"], e["meta"].get("column"), int(n)) for (i, e, _), n in zip(checks, counts)]
+
+
+def _line_numbers(con: duckdb.DuckDBPyConnection, st: _Staged, ns: str) -> str:
+    """SQL of (_n, _row, _source) for the staged row numbers selected by `ns`: Parquet row index
+    (1-based), CSV physical line number (header is line 1; quoted newlines counted)."""
+    rel = st.relation
+    return f"""
+        WITH want AS (SELECT s._n, s._file, s._frn FROM {rel} s WHERE s._n IN ({ns})),
+             firsts AS (SELECT _file, min(_n) AS first_n FROM {rel} GROUP BY _file),
+             nl AS (SELECT _file, _n, sum(_nl) OVER (PARTITION BY _file ORDER BY _n) AS cum
+                    FROM {rel} WHERE _nl > 0)
+        SELECT w._n,
+               CASE WHEN w._frn IS NOT NULL THEN w._frn
+                    ELSE 1 + (w._n - f.first_n + 1) + coalesce(nl.cum, 0) END AS _row,
+               w._file AS _source
+        FROM want w JOIN firsts f USING (_file)
+        ASOF LEFT JOIN nl ON w._file = nl._file AND w._n > nl._n"""
+
+
+def _relative(path: str, data_dir: Path) -> str:
+    try:
+        return str(Path(path).resolve().relative_to(data_dir.resolve()))
+    except ValueError:
+        return str(path)
+
+
+# ---------------------------------------------------------------------------------------------
+# Runs
+
+
+def _as_date(as_of: dt.date | str | None) -> dt.date | None:
+    if as_of is None or isinstance(as_of, dt.date):
+        return as_of
+    return dt.date.fromisoformat(str(as_of))
+
+
+def freshness_parameters(as_of: dt.date) -> dict[str, dt.datetime]:
+    """GX suite parameters of the freshness expectations."""
+    end = dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time(), tzinfo=dt.timezone.utc)
+    start = dt.datetime.combine(as_of - dt.timedelta(days=FRESHNESS_SLACK_DAYS), dt.time(), tzinfo=dt.timezone.utc)
+    return {"as_of_end": end, "fresh_from": start}
+
+
+def _freshness(con, st: _Staged, s: dict, as_of: dt.date | None) -> str | None:
+    if as_of is None or st.table not in FRESHNESS:
+        return None
+    col = FRESHNESS[st.table]
+    lo, hi = con.execute(f"SELECT min({_q(col)}), max({_q(col)}) FROM {st.batch}").fetchone()
+    if lo is None:
+        return None
+    p = freshness_parameters(as_of)
+    if lo >= p["as_of_end"] or hi < p["fresh_from"]:
+        return (f"as-of date {as_of} is outside the range of {st.table}.{col} "
+                f"({lo:%Y-%m-%d %H:%M} .. {hi:%Y-%m-%d %H:%M} UTC): results may describe stale data")
+    return None
+
+
+def validate_into(con: duckdb.DuckDBPyConnection, data_dir: str | Path, out: str | Path | None = None,
+                  as_of: dt.date | str | None = None) -> Report:
+    """Validate `data_dir` into `con`: afterwards `con` holds a relation `<table>` for every
+    canonical table with exactly the schema's columns and types and only the accepted rows.
+    With `out`, writes OUT/quarantine/<table>.parquet, OUT/validation.parquet and OUT/data_docs/."""
+    data_dir = Path(data_dir)
+    as_of = _as_date(as_of)
+    try:
+        sources, unknown = catalog.discover(data_dir)
+    except FileNotFoundError:
+        raise InputError("data folder does not exist; expected a folder of canonical table files",
+                         file=str(data_dir)) from None
+    except ValueError as e:
+        raise InputError(str(e), file=str(data_dir)) from None
+    if unknown:
+        u = unknown[0]
+        raise InputError(
+            f"{u.name!r} is not a canonical table file; expected <table>.csv, <table>.parquet or a folder <table>/ "
+            f"for a table of the data contract ({', '.join(schema.TABLES)}). Move other files out of the data "
+            f"folder or prefix their name with '_'", file=str(u))
+    con.execute(f"CREATE SCHEMA IF NOT EXISTS {STAGE}")
+    rows: list[dict] = []
+    warnings: list[str] = []
+    report = Report(pl.DataFrame())
+    quarantines: dict[str, pl.DataFrame] = {}
+    staged: dict[str, _Staged] = {}
+    suites: dict[str, dict] = {}
+    for name in _order(list(schema.TABLES)):
+        t = schema.table(name)
+        if name not in sources:
+            catalog.drop(con, name)
+            con.execute(t.ddl())
+            rows.append({"table": name, "source": None, "rows_in": 0, "rows_accepted": 0, "rows_quarantined": 0,
+                         "status": STATUS_OK, "notes": "no file: empty table"})
+            continue
+        s = suites[name] = load_suite(name)
+        st = staged[name] = _stage(con, sources[name], s, data_dir)
+        report.sql_counts[name] = _check(con, st, s)
+        dups, bad = f"{STAGE}.{_q(name + '_dups')}", f"{STAGE}.{_q(name + '_bad')}"
+        # The accepted rows become the canonical relation the rules (and later references) read.
+        catalog.drop(con, name)
+        cols = ", ".join(_q(c) for c in t.names)
+        con.execute(f"CREATE TABLE {_q(name)} AS SELECT {cols} FROM {st.batch} "
+                    f"WHERE _n NOT IN (SELECT _n FROM {bad}) ORDER BY _n")
+        # Quarantine: every original column as text, line/row number, all reasons.
+        q_ns = f"SELECT _n FROM {bad} UNION ALL SELECT _n FROM {dups}"
+        lines = _line_numbers(con, st, q_ns)
+        first_lines = _line_numbers(con, st, f"SELECT first_n FROM {dups}")
+        q = con.sql(f"""
+            WITH ln AS ({lines}), fl AS ({first_lines}),
+                 why AS (SELECT _n, array_to_string(reasons, '; ') AS _reason FROM {bad}
+                         UNION ALL
+                         SELECT d._n, 'exact duplicate of ' || CASE WHEN f._frn IS NULL THEN 'line ' ELSE 'row ' END
+                                || fl._row || ' (the first copy is kept)'
+                         FROM {dups} d JOIN fl ON fl._n = d.first_n JOIN {st.relation} f ON f._n = d.first_n)
+            SELECT {', '.join(_originals(st))}, ln._row::BIGINT AS _row, why._reason, ln._source AS _source
+            FROM {st.relation} s JOIN why USING (_n) JOIN ln USING (_n) ORDER BY s._n""").pl()
+        q = q.with_columns(pl.col("_source").map_elements(lambda p: _relative(p, data_dir), return_dtype=pl.Utf8))
+        quarantines[name] = q
+        per_file = con.execute(f"SELECT _file, count(*) FROM {st.relation} GROUP BY _file").fetchall()
+        qcount = dict(q.group_by("_source").len().iter_rows()) if q.height else {}
+        notes: list[str] = []
+        if st.extra:
+            msg = f"{name}: unknown column(s) {', '.join(st.extra)} kept in quarantine text, not used by the rules"
+            warnings.append(msg)
+            notes.append(f"unknown columns: {', '.join(st.extra)}")
+        fresh = _freshness(con, st, s, as_of)
+        if fresh:
+            warnings.append(fresh)
+            notes.append(fresh)
+        files_seen = {f for f, _ in per_file}
+        for f in sources[name].files:  # header-only parts have no rows but are still sources
+            if str(f) not in files_seen:
+                per_file.append((str(f), 0))
+        for f, n in sorted(per_file):
+            rel = _relative(f, data_dir)
+            nq = int(qcount.get(rel, 0))
+            file_notes = list(notes)
+            if nq:
+                top = (q.filter(pl.col("_source") == rel).get_column("_reason").str.split("; ").explode()
+                       .value_counts(sort=True).head(3))
+                file_notes.insert(0, "; ".join(f"{r} ({c})" for r, c in top.iter_rows()))
+            rows.append({"table": name, "source": rel, "rows_in": int(n), "rows_accepted": int(n) - nq,
+                         "rows_quarantined": nq,
+                         "status": STATUS_FAIL if nq else STATUS_WARN if notes else STATUS_OK,
+                         "notes": " | ".join(file_notes) or None})
+    report.summary = pl.DataFrame(rows, schema={"table": pl.Utf8, "source": pl.Utf8, "rows_in": pl.Int64,
+                                                "rows_accepted": pl.Int64, "rows_quarantined": pl.Int64,
+                                                "status": pl.Utf8, "notes": pl.Utf8})
+    report.warnings = warnings
+    if out is not None:
+        out = Path(out)
+        qdir = out / "quarantine"
+        qdir.mkdir(parents=True, exist_ok=True)
+        for old in qdir.glob("*.parquet"):  # a re-run must not leave an earlier run's quarantine behind
+            old.unlink()
+        for name, q in quarantines.items():
+            if q.height:
+                q.write_parquet(qdir / f"{name}.parquet")
+        report.summary.write_parquet(out / "validation.parquet")
+    for name in staged:
+        for suffix in ("_batch",):
+            con.execute(f"DROP VIEW IF EXISTS {STAGE}.{_q(name + suffix)}")
+        for suffix in ("", "_dups", "_bad"):
+            con.execute(f"DROP TABLE IF EXISTS {STAGE}.{_q(name + suffix)}")
+    return report
+
+
+def validate(data_dir: str | Path, out: str | Path, as_of: dt.date | str | None = None) -> Report:
+    """`tt-analytics validate`: check `data_dir`, write the quarantine, validation.parquet and Data Docs."""
+    con = catalog.connect()
+    try:
+        return validate_into(con, data_dir, out, as_of=as_of)
+    finally:
+        con.close()
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] == ["--write-suites"]:
+        for p in write_suites():
+            print(f"wrote {p}")
+    else:
+        print("usage: python -m tt_analytics.validate --write-suites", file=sys.stderr)
+        sys.exit(2)
