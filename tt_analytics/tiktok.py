@@ -1,0 +1,125 @@
+"""TikTok Shop rule engine: performance metrics, metric points, violation points, appeals, Star Shop.
+
+Every function here is an output of `evaluate.OUTPUTS`. Each one composes SQL files from
+`queries/tiktok/` over the canonical tables for all shops and all as-of dates at once (the
+`as_of_dates` table holds one date for `evaluate`, many for `series`); Python only turns the
+dated parameter files (`rules/tiktok_*.yaml`, `rules/star_shop_us.yaml`) into small lookup tables
+and bind values. Rule IDs are those of RULES.md; docs/rules-tiktok.md explains every column.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import polars as pl
+
+from . import catalog
+from .evaluate import Context, sql_text
+
+METRIC_POINT_FILES = "tiktok_metric_points_"  # one rulebook per region group: <prefix><markets>.yaml
+
+
+def _bind(sql: str, values: dict[str, Any]) -> dict[str, Any]:
+    used = set(re.findall(r"\$([A-Za-z_][A-Za-z0-9_]*)", sql))
+    missing = used - set(values)
+    if missing:
+        raise KeyError(f"query needs parameters {sorted(missing)}")
+    return {k: values[k] for k in used}
+
+
+def _materialize(ctx: Context, query: str, table: str, **values: Any) -> None:
+    """Run queries/<query>.sql once into a temp table other queries read."""
+    sql = sql_text(query)
+    catalog.drop(ctx.con, table)
+    ctx.con.execute(f"CREATE TEMP TABLE {table} AS\n{sql}", _bind(sql, values) or None)
+
+
+def _frame(ctx: Context, query: str, **values: Any) -> pl.DataFrame:
+    sql = sql_text(query)
+    return ctx.con.sql(sql, params=_bind(sql, values) or None).pl()
+
+
+def _register(ctx: Context, table: str, df: pl.DataFrame) -> None:
+    catalog.drop(ctx.con, table)
+    ctx.con.register(f"_{table}_df", df)
+    ctx.con.execute(f"CREATE TEMP TABLE {table} AS SELECT * FROM _{table}_df")
+    ctx.con.unregister(f"_{table}_df")
+
+
+# --------------------------------------------------------------------------------------- metrics
+
+def _metric_targets(m: dict[str, Any]) -> pl.DataFrame:
+    rows = []
+    for metric, p in m["metrics"].items():
+        rows.append({"metric": metric, "window_days": int(p["window_days"]),
+                     "lag_days": int(p.get("outcome_lag_days", 0) or 0),
+                     "target": float(p["target"]), "comparison": str(p["comparison"]),
+                     "min_denominator_exclusive": p.get("min_orders_exclusive")})
+    return pl.DataFrame(rows, schema={"metric": pl.Utf8, "window_days": pl.Int32, "lag_days": pl.Int32,
+                                      "target": pl.Float64, "comparison": pl.Utf8,
+                                      "min_denominator_exclusive": pl.Float64})
+
+
+def prepare_orders(ctx: Context) -> None:
+    """tt_order_facts: orders of measured TikTok shops with deadlines, lateness, seller-fault flags."""
+    m = ctx.params["tiktok_metrics"]
+    sfcr = m["metrics"]["SFCR"]
+    _materialize(ctx, "tiktok/order_facts", "tt_order_facts", regions=m["regions"],
+                 sla_from=m["sla"]["default_from"], sla_hours=m["sla"]["default_hours"],
+                 seller_reasons=sfcr["seller_reasons"], system_reasons=sfcr["system_reasons"])
+
+
+def metrics(ctx: Context) -> pl.DataFrame:
+    """`metrics`: CS-FRT, CS-RR24, CS-RR48, NRR, DLR, RRR, SFCR, LDR, DRR per TikTok shop and date."""
+    m = ctx.params["tiktok_metrics"]
+    mm = m["metrics"]
+    regions = m["regions"]
+    prepare_orders(ctx)
+    _materialize(ctx, "tiktok/buyer_messages", "tt_buyer_messages", regions=regions,
+                 reply_senders=m["messages"]["reply_senders"])
+    parts = [
+        ("tiktok/sfcr", {}),
+        ("tiktok/ldr", {}),
+        ("tiktok/nrr", {"regions": regions, "max_stars": mm["NRR"]["max_negative_stars"]}),
+        ("tiktok/dlr", {"regions": regions}),
+        ("tiktok/rrr", {"regions": regions, "resolve_days": mm["RRR"]["resolve_days"]}),
+        ("tiktok/drr", {"defect_reasons": mm["DRR"]["defect_reasons"],
+                        "exclude_late": bool(mm["DRR"]["exclude_late_dispatched_orders"])}),
+        ("tiktok/cs_frt", {}),
+        ("tiktok/cs_reply_rate", {"metric": "CS-RR24", "hours": mm["CS-RR24"]["reply_hours"]}),
+        ("tiktok/cs_reply_rate", {"metric": "CS-RR48", "hours": mm["CS-RR48"]["reply_hours"]}),
+    ]
+    catalog.drop(ctx.con, "tt_metric_facts")
+    ctx.con.execute("CREATE TEMP TABLE tt_metric_facts (shop_id VARCHAR, metric VARCHAR, anchor_day DATE, "
+                    "known_day DATE, num DOUBLE, den DOUBLE)")
+    for query, values in parts:
+        sql = sql_text(query)
+        ctx.con.execute(f"INSERT INTO tt_metric_facts SELECT shop_id, metric, anchor_day, known_day, "
+                        f"sum(num), sum(den) FROM (\n{sql}\n) GROUP BY ALL", _bind(sql, values) or None)
+    _register(ctx, "tt_metric_targets", _metric_targets(m))
+    return _frame(ctx, "tiktok/metrics", regions=regions)
+
+
+# --------------------------------------------------------------------------------- metric points
+
+def _brackets(prm: dict[str, Any]) -> pl.DataFrame:
+    rows = []
+    for name, book in prm.items():
+        if not name.startswith(METRIC_POINT_FILES):
+            continue
+        for metric in ("SFCR", "LDR"):
+            for b in book.get(metric) or []:
+                for region in book["regions"]:
+                    rows.append({"region": region, "metric": metric, "avg_days": int(book["ovl_average_days"]),
+                                 **{k: b.get(k) for k in ("min_rate", "max_rate", "min_count", "max_count",
+                                                          "points", "warning", "ovl_days", "ovl_cap_ratio")}})
+    return pl.DataFrame(rows, schema={"region": pl.Utf8, "metric": pl.Utf8, "avg_days": pl.Int32,
+                                      "min_rate": pl.Float64, "max_rate": pl.Float64, "min_count": pl.Float64,
+                                      "max_count": pl.Float64, "points": pl.Int64, "warning": pl.Boolean,
+                                      "ovl_days": pl.Int64, "ovl_cap_ratio": pl.Float64})
+
+
+def metric_points(ctx: Context) -> pl.DataFrame:
+    """`metric_points`: SFCR and LDR tiers (points, warning, order volume limit) per shop and date."""
+    _register(ctx, "tt_metric_point_brackets", _brackets(ctx.params))
+    return _frame(ctx, "tiktok/metric_points")
