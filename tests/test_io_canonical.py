@@ -1,0 +1,141 @@
+"""Canonical CSV/Parquet ingest: types, rejected rows, dedupe on re-ingest and overlap, layout."""
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+
+from tt_analytics import catalog
+from tt_analytics.errors import InputError
+from tt_analytics.io import ingest
+
+
+@pytest.fixture(autouse=True)
+def secret(tmp_path_factory, monkeypatch):
+    monkeypatch.setenv("TT_ANALYTICS_SECRET", str(tmp_path_factory.mktemp("secret") / "secret.key"))
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+ORDERS = ("order_id,shop_id,buyer_id,created_at,amount\n"
+          "576461413038785752,s1,b1,2026-01-01 10:00:00,12.5\n"
+          "576461413038785753,s1,b2,2026-01-01T10:00:00+08:00,3\n")
+
+
+def rows(data: Path, table: str) -> pl.DataFrame:
+    con = catalog.connect()
+    catalog.attach(con, data)
+    return con.sql(f"SELECT * FROM {table} ORDER BY ALL").pl()
+
+
+def test_canonical_csv_is_typed_and_readable_by_the_catalog(tmp_path):
+    src = write(tmp_path / "in" / "orders.csv", ORDERS)
+    summary = ingest([src], tmp_path / "data")
+    assert summary.select("table", "rows_read", "rows_written", "rows_rejected").rows() == [("orders", 2, 2, 0)]
+    got = rows(tmp_path / "data", "orders")
+    assert got["order_id"].to_list() == ["576461413038785752", "576461413038785753"]
+    assert got.schema["created_at"] == pl.Datetime("us", "UTC")
+    assert str(got["created_at"][1]) == "2026-01-01 02:00:00+00:00"  # offset converted to UTC
+    assert catalog.discover(tmp_path / "data")[0]["orders"].path.name == "orders"
+
+
+def test_reingest_same_file_does_not_duplicate(tmp_path):
+    src = write(tmp_path / "in" / "orders.csv", ORDERS)
+    ingest([src], tmp_path / "data")
+    again = ingest([src], tmp_path / "data")
+    assert again["rows_replaced"].to_list() == [2]
+    assert rows(tmp_path / "data", "orders").height == 2
+
+
+def test_overlapping_files_keep_one_row_per_key_latest_wins(tmp_path):
+    first = write(tmp_path / "in" / "a" / "orders.csv", ORDERS)
+    second = write(tmp_path / "in" / "b" / "orders.csv",
+                   "order_id,shop_id,buyer_id,created_at,amount\n"
+                   "576461413038785753,s1,b2,2026-01-01 02:00:00,99\n"
+                   "576461413038785754,s1,b3,2026-01-02 00:00:00,1\n")
+    ingest([first], tmp_path / "data")
+    summary = ingest([second], tmp_path / "data")
+    assert summary["rows_replaced"].to_list() == [1]
+    got = rows(tmp_path / "data", "orders")
+    assert got.height == 3
+    assert got.filter(pl.col("order_id") == "576461413038785753")["amount"].to_list() == [99.0]
+
+
+def test_bad_value_rejects_the_row_and_keeps_it_with_its_reason(tmp_path):
+    src = write(tmp_path / "in" / "orders.csv", ORDERS + "576461413038785799,s1,b9,yesterday,1\n")
+    summary = ingest([src], tmp_path / "data")
+    assert summary.select("rows_read", "rows_written", "rows_rejected").row(0) == (3, 2, 1)
+    assert "column 'created_at': expected timestamp: 1" in summary["reasons"][0]
+    rejected = pl.read_parquet(next((tmp_path / "data" / "_rejected").glob("*.parquet")))
+    assert rejected.select("_row", "order_id", "created_at").rows() == [(4, "576461413038785799", "yesterday")]
+
+
+def test_duplicate_key_in_one_file_is_reported_not_dropped(tmp_path):
+    src = write(tmp_path / "in" / "orders.csv", ORDERS + "576461413038785752,s1,b1,2026-01-03 10:00:00,20\n")
+    summary = ingest([src], tmp_path / "data")
+    assert summary.select("rows_written", "rows_rejected").row(0) == (2, 1)
+    assert rows(tmp_path / "data", "orders").filter(pl.col("order_id") == "576461413038785752")["amount"][0] == 20
+
+
+def test_hive_partitioned_parquet_folder(tmp_path):
+    folder = tmp_path / "in" / "returns"
+    for shop in ["s1", "s2"]:
+        (folder / f"shop_id={shop}").mkdir(parents=True)
+        pl.DataFrame({"return_id": [f"r-{shop}"], "order_id": ["1"], "requested_at": ["2026-01-01 00:00:00"],
+                      "return_type": ["refund"], "reason": ["damaged"], "seller_fault": [True]}
+                     ).write_parquet(folder / f"shop_id={shop}" / "part-0.parquet")
+    summary = ingest([folder], tmp_path / "data")
+    assert summary.select("table", "rows_written").row(0) == ("returns", 2)
+    got = rows(tmp_path / "data", "returns")
+    assert got.select("return_id", "shop_id").rows() == [("r-s1", "s1"), ("r-s2", "s2")]
+
+
+def test_folder_of_tables_is_walked(tmp_path):
+    write(tmp_path / "in" / "orders.csv", ORDERS)
+    write(tmp_path / "in" / "shops.csv", "shop_id,platform,region,status\ns1,tiktok,US,active\n")
+    summary = ingest([tmp_path / "in"], tmp_path / "data")
+    assert sorted(summary["table"]) == ["orders", "shops"]
+
+
+def test_missing_required_column_is_a_clear_error(tmp_path):
+    src = write(tmp_path / "in" / "orders.csv", "order_id,shop_id\n1,s1\n")
+    with pytest.raises(InputError) as e:
+        ingest([src], tmp_path / "data")
+    assert "orders.csv" in str(e.value) and "buyer_id" in str(e.value) and e.value.row == 1
+    assert not (tmp_path / "data" / "orders").exists()
+
+
+def test_unknown_file_is_a_clear_error(tmp_path):
+    src = write(tmp_path / "in" / "stuff.csv", "a,b\n1,2\n")
+    with pytest.raises(InputError, match="cannot tell what export this is"):
+        ingest([src], tmp_path / "data")
+
+
+def test_all_rows_unreadable_names_row_and_column(tmp_path):
+    src = write(tmp_path / "in" / "orders.csv", "order_id,shop_id,buyer_id,created_at\n1,s1,b1,never\n")
+    with pytest.raises(InputError) as e:
+        ingest([src], tmp_path / "data")
+    assert (e.value.row, e.value.column) == (2, "created_at")
+
+
+def test_raw_input_is_never_modified_and_output_must_be_elsewhere(tmp_path):
+    src = write(tmp_path / "in" / "orders.csv", ORDERS)
+    before = src.read_bytes()
+    ingest([src], tmp_path / "data")
+    assert src.read_bytes() == before
+    with pytest.raises(InputError, match="inside the output folder"):
+        ingest([tmp_path / "data" / "orders"], tmp_path / "data")
+
+
+def test_written_parquet_has_schema_types(tmp_path):
+    src = write(tmp_path / "in" / "orders.csv", ORDERS)
+    ingest([src], tmp_path / "data")
+    part = next((tmp_path / "data" / "orders").glob("part-*.parquet"))
+    types = dict(duckdb.sql(f"DESCRIBE SELECT * FROM read_parquet('{part}')").fetchall()[i][:2]
+                 for i in range(22))
+    assert types["created_at"] == "TIMESTAMP WITH TIME ZONE" and types["order_id"] == "VARCHAR"
+    assert types["amount"] == "DOUBLE"
