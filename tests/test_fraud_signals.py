@@ -12,6 +12,7 @@ import datetime as dt
 import pytest
 
 import importlib
+import zlib
 
 import golden
 from tt_analytics import catalog, params
@@ -29,11 +30,11 @@ def ts(hours: float) -> str:
 
 def order(oid: str, buyer: str, hours: float, *, shop="s1", product="p1", qty=1, zip_to=None, **kw) -> dict:
     """An honest order row, its line and its scans (kw overrides order columns)."""
-    n = int(oid[1:]) if oid[1:].isdigit() else abs(hash(oid)) % 10**6
+    n = zlib.crc32(oid.encode())
     row = {"order_id": oid, "shop_id": shop, "buyer_id": buyer, "created_at": ts(hours),
            "shipped_at": ts(hours + 20), "delivered_at": ts(hours + 72), "amount": 20.0, "currency": "USD",
            "tracking_number": f"YT{n:016d}", "carrier": "yunexpress", "ship_from_zip": "10001",
-           "ship_to_zip": zip_to or f"9{hash(buyer) % 10000:04d}", "ship_to_address_hash": f"addr-{buyer}",
+           "ship_to_zip": zip_to or f"9{zlib.crc32(buyer.encode()) % 10000:04d}", "ship_to_address_hash": f"addr-{buyer}",
            "buyer_phone_hash": f"phone-{buyer}", "buyer_device_hash": f"dev-{buyer}"}
     row.update(kw)
     return row
@@ -170,3 +171,82 @@ def test_no_scan_not_judged_before_24_hours_have_passed():
     tables = build(base() + [late])
     tables["tracking_events"] = [e for e in tables["tracking_events"] if e["tracking_number"] != late["tracking_number"]]
     assert flagged(run(tables)) == {}
+
+
+def test_bulk_buying_by_a_group_sharing_a_device_not_by_a_household_or_loyal_buyer():
+    ring = [order(f"r{i}", f"ring{i % 3}", 100 + i * 12, buyer_device_hash="dev-ring") for i in range(6)]
+    household = [order(f"h{i}", f"hh{i}", 120 + i, ship_to_address_hash="addr-home", zip_to="90210") for i in range(3)]
+    loyal = [order(f"l{i}", "loyal", -24 * 8 * i) for i in range(8)]  # one order every 8 days
+    products = {o["order_id"]: [("p2", 1)] for o in ring}
+    got = flagged(run(build(base() + ring + household + loyal, products=products)))
+    assert set(got) == {f"r{i}" for i in range(6)}
+    e = got["r0"]["explanation"]
+    assert got["r0"]["signals"] == ["FT-BULK"]
+    assert "6 orders (6 units) of product p2 in 3 days from 3 accounts sharing 3 addresses, 3 phones and 1 devices" in e
+
+
+def test_bulk_buying_by_quantity():
+    orders = base() + [order("q1", "big", 50)]
+    got = flagged(run(build(orders, products={"q1": [("p1", 40)]})))
+    assert set(got) == {"q1"} and "1 orders (40 units) of product p1" in got["q1"]["explanation"]
+    assert "from one account" in got["q1"]["explanation"]
+
+
+def test_order_brushing_concentration_but_not_a_viral_burst():
+    brusher = [order(f"x{i}", "brusher", 200 + i / 8) for i in range(5)]  # 5 orders in 30 minutes
+    other = [order("y1", "someone", 200.2)]
+    viral = [order(f"v{i}", f"fan{i}", 300 + i / 40) for i in range(30)] + \
+            [order(f"w{i}", "fan0", 300.1 + i / 40) for i in range(2)]  # a fan ordering 3 times in the rush
+    got = flagged(run(build(base() + brusher + other + viral)))
+    assert set(got) == {f"x{i}" for i in range(5)}
+    assert "order brushing: the buyer placed 5 of the shop's 6 orders within 60 minutes (2 buyers, concentration 3.0)" \
+        in got["x0"]["explanation"]
+
+
+def test_duplicate_reviews_from_different_buyers_not_from_one_household():
+    farm = [order(f"f{i}", f"farm{i}", 100 + i * 3) for i in range(4)]
+    house = [order(f"h{i}", f"hh{i}", 150 + i, ship_to_address_hash="addr-home", zip_to="90210") for i in range(3)]
+    texts = {"f0": "Amazing quality, fast delivery, will buy again!!", "f1": "amazing quality fast delivery will buy again",
+             "f2": "Amazing quality - fast delivery - will buy again", "f3": "Fast delivery, amazing quality, will buy again",
+             "h0": "Lovely soft fabric fits my kids well", "h1": "Lovely soft fabric fits my kids well",
+             "h2": "Lovely soft fabric fits my kids well",
+             "o1": "good", "o2": "Good!", "o3": "good", "o4": "ok"}
+    reviews = [{"review_id": f"rv{k}", "order_id": k, "shop_id": "s1", "rating": 5, "created_at": ts(400), "text": t}
+               for k, t in texts.items()]
+    res = run(build(base() + farm + house, reviews=reviews))
+    got = flagged(res)
+    assert set(got) == {"f0", "f1", "f2", "f3"}
+    assert 'identical 5-star review text "amazing quality fast delivery will buy again" from 3 different buyers' \
+        in got["f0"]["explanation"]
+    assert "near-identical" in got["f3"]["explanation"]
+    weak = flagged(res, suspected_only=False)
+    assert weak["o1"]["signals"] == ["FT-REVIEW"] and not weak["o1"]["suspected"]
+    assert 'review says nothing about the product ("good")' in weak["o1"]["explanation"]
+
+
+def test_dense_block_of_accounts_buying_the_same_products_not_scattered_buyers():
+    ring = [order(f"d{i}", f"acct{i}", 100 + i * 30) for i in range(6)]
+    scattered = [order(f"s{i}", f"shopper{i}", 110 + i * 30) for i in range(6)]
+    products = {o["order_id"]: [(p, 1) for p in ("p3", "p4", "p5", "p6")] for o in ring}
+    products.update({f"s{i}": [(f"q{i}", 1), (f"q{(i + 1) % 6}", 1)] for i in range(6)})
+    got = flagged(run(build(base() + ring + scattered, products=products)))
+    assert set(got) == {f"d{i}" for i in range(6)}
+    assert "dense block: 6 orders in 7 days from 6 accounts (6 buyer groups) on the same 4 products (density 1.0)" \
+        in got["d0"]["explanation"]
+
+
+def test_weak_signals_add_up_and_threshold_is_a_parameter():
+    orders = base() + [order("o20", "x1", 60, ship_from_zip="55555")]
+    assert "o20" in flagged(run(build(orders)))
+    assert flagged(run(build(orders), {"suspected_score": 0.9})) == {}
+    assert "o20" in flagged(run(build(orders), {"suspected_score": 0.9}), suspected_only=False)
+
+
+def test_roll_ups_name_the_group_and_the_shop():
+    ring = [order(f"r{i}", f"ring{i % 3}", 100 + i * 12, buyer_device_hash="dev-ring") for i in range(6)]
+    res = run(build(base() + ring, products={o["order_id"]: [("p2", 1)] for o in ring}))
+    [g] = res["fraud_groups"].to_dicts()
+    assert (g["shop_id"], g["group_id"], g["accounts"], g["devices"], g["suspected_orders"]) == ("s1", "ring0", 3, 1, 6)
+    assert g["explanation"].startswith("6 orders in 3 days from 3 accounts sharing 3 addresses, 3 phones and 1 devices")
+    [s] = res["fraud_shops"].to_dicts()
+    assert (s["orders"], s["suspected_orders"], s["ft_bulk"], s["suspected_groups"]) == (16, 6, 6, 1)

@@ -95,10 +95,8 @@ def dense_block_hits(ctx) -> pl.DataFrame:
         accept = lambda b: (len(b.rows) >= p["min_groups"] and len(b.cols) >= p["min_products"]  # noqa: E731
                             and b.density >= p["min_density"])
         for (shop_id,), shop_edges in edges.group_by(["shop_id"], maintain_order=True):
-            g_codes = shop_edges["group_id"].cast(pl.Categorical).to_physical().to_numpy()
-            gs = shop_edges["group_id"].cast(pl.Categorical).cat.get_categories()
-            p_codes = shop_edges["product_id"].cast(pl.Categorical).to_physical().to_numpy()
-            ps = shop_edges["product_id"].cast(pl.Categorical).cat.get_categories()
+            gs, g_codes = _codes(shop_edges["group_id"])
+            ps, p_codes = _codes(shop_edges["product_id"])
             for k, b in enumerate(fraudar.blocks(g_codes, p_codes, shop_edges["product_groups"].to_numpy(),
                                                  len(gs), len(ps), c=p["log_c"],
                                                  max_blocks=p["max_blocks_per_shop"], accept=accept)):
@@ -134,6 +132,12 @@ def dense_block_hits(ctx) -> pl.DataFrame:
                    || CAST(s.density AS VARCHAR) || ')' AS evidence
         FROM block_orders b JOIN block_stats s USING (shop_id, block)
     """).pl()
+
+
+def _codes(values: pl.Series) -> tuple[pl.Series, np.ndarray]:
+    """Distinct values (sorted) and each value's index among them."""
+    distinct = values.unique().sort()
+    return distinct, distinct.search_sorted(values).to_numpy()
 
 
 def fake_transactions(ctx) -> dict[str, pl.DataFrame]:

@@ -35,9 +35,9 @@ hits AS (
 SELECT order_id, shop_id, 'FT-REVIEW' AS signal, 'review_duplicate' AS check_name,
        CAST($duplicate_weight AS DOUBLE) AS weight,
        arg_max(CASE WHEN key_kind = 'same text' THEN 'identical ' ELSE 'near-identical ' END
-               || CAST(rating AS VARCHAR) || '-star review text "' || left(norm, 40)
-               || CASE WHEN length(norm) > 40 THEN '…' ELSE '' END || '" from '
+               || CAST(rating AS VARCHAR) || '-star review text "' || left(norm, 60)
+               || CASE WHEN length(norm) > 60 THEN '…' ELSE '' END || '" from '
                || CAST(n_groups AS VARCHAR) || ' different buyers',
-               n_groups * 2 + CASE WHEN key_kind = 'same text' THEN 1 ELSE 0 END) AS evidence
+               CASE WHEN key_kind = 'same text' THEN 1000000 ELSE 0 END + n_groups) AS evidence
 FROM hits
 GROUP BY order_id, shop_id
