@@ -25,7 +25,7 @@ from ..errors import InputError
 
 ENV_VAR = "TT_ANALYTICS_SECRET"
 DEFAULT_PATH = Path("~/.config/tt_analytics/secret.key")
-KINDS = ("buyer", "phone", "address", "device")
+KINDS = ("buyer", "phone", "address", "device", "redacted")
 
 
 def secret_path() -> Path:
@@ -130,3 +130,12 @@ def hash_columns(df: pl.DataFrame, spec: dict[str, tuple[str, pl.Expr]], key: by
         return df
     norm = df.select([e.alias(name) for name, (_, e) in spec.items()])
     return df.with_columns([hmac_series(norm[name], kind, key).alias(name) for name, (kind, _) in spec.items()])
+
+
+def redact(df: pl.DataFrame, columns: list[str], key: bytes) -> pl.DataFrame:
+    """Replace personal-data columns of raw rows (kept for rejected-row reports) by a keyed hash,
+    so that even a rejected row never carries a name, phone or address in clear text."""
+    present = [c for c in columns if c in df.columns]
+    return df.with_columns([
+        pl.concat_str([pl.lit("hmac:"), hmac_series(df[c].cast(pl.String), "redacted", key).str.slice(0, 16)])
+        .alias(c) for c in present])
