@@ -163,9 +163,9 @@ def ring_graph(edges: pl.DataFrame, title: str = "Buyers and products of a suspe
     y = alt.Y("by:Q", axis=None, scale=alt.Scale(reverse=True))
     links = alt.Chart(e).mark_rule().encode(
         x=x, y=y, x2="px:Q", y2="py:Q",
-        strokeWidth=alt.StrokeWidth("orders:Q", scale=alt.Scale(range=[0.5, 5]), title="orders"),
+        strokeWidth=alt.StrokeWidth("orders:Q", scale=alt.Scale(range=[0.5, 5]), title="orders on the edge"),
         color=alt.Color("link:N", scale=alt.Scale(domain=["suspected", "other"], range=["#c62828", "#bdbdbd"]),
-                        title="orders"),
+                        title="edge"),
         tooltip=["buyer_id", "product_id", "orders", "suspected"])
     nx = alt.X("x:Q", axis=None, scale=alt.Scale(domain=[-0.35, 1.35]))
     ny = alt.Y("y:Q", axis=None, scale=alt.Scale(reverse=True))
@@ -192,7 +192,7 @@ def score_distribution(scores: pl.DataFrame, threshold: float | None = None, bin
           .sort("bin_start"))
     bars = alt.Chart(df).mark_bar().encode(
         x=alt.X("bin_start:Q", title="score", scale=alt.Scale(domain=[0, 1])), x2="bin_end:Q",
-        y=alt.Y("orders:Q", scale=alt.Scale(type="symlog"), title="orders (symlog scale)"),
+        y=alt.Y("orders:Q", scale=alt.Scale(type="symlog"), title="orders (symlog scale)"), y2=alt.datum(0),
         color=alt.Color("label:N", scale=alt.Scale(domain=["suspected", "not suspected"], range=["#c62828", "#90a4ae"]),
                         title=None),
         tooltip=["bin_start", "bin_end", "label", "orders"])

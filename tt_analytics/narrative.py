@@ -169,3 +169,216 @@ def shop_health_actions(metrics: pl.DataFrame, metric_points: pl.DataFrame,
                          pl.when(pl.col("value") > pl.col("target")).then(pl.lit("lower")).otherwise(pl.lit("higher"))),
         why=pl.format("{}/{} over the last {} days", "numerator", "denominator", "window_days"))
     return _actions(terminated, penalised, crossing, scored, ovl, warned, mp_warned, missed)
+
+
+# --- 02 deposit refunds ---------------------------------------------------------------------
+
+BLOCKER_ACTIONS = {  # deposit.blocker_reasons -> what the seller does about it (DEP-REFUND-COND)
+    "documents_incomplete": "complete and correct the refund paperwork",
+    "penalty_record": "resolve or appeal the penalty records",
+    "arrears": "pay the arrears",
+    "payouts_pending": "wait for the pending settlement payouts",
+    "not_closed": "close the shop first",
+}
+
+
+def _cny(col: str | pl.Expr) -> pl.Expr:
+    c = pl.col(col) if isinstance(col, str) else col
+    return c.round(0).cast(pl.Int64).cast(pl.Utf8) + " CNY"
+
+
+def deposit_status(deposit: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
+    """The deposit table with a `refund_status` per shop: open (not closed), refunded (closed,
+    balance 0), blocked, due (eligible, before its due date), overdue (eligible, past it)."""
+    closed = pl.col("closed_at").is_not_null()
+    return deposit.with_columns(refund_status=(
+        pl.when(~closed).then(pl.lit("open"))
+        .when(pl.col("balance") <= 0).then(pl.lit("refunded"))
+        .when(~pl.col("refund_eligible")).then(pl.lit("blocked"))
+        .when(pl.col("refund_due_by") < as_of).then(pl.lit("overdue"))
+        .otherwise(pl.lit("due"))))
+
+
+def deposit_story(deposit: pl.DataFrame, settlement: pl.DataFrame | None, as_of: dt.date) -> str:
+    d = deposit_status(deposit, as_of)
+    if d.height == 0:
+        return f"As of {as_of} there is no Douyin shop in this selection: the deposit rules do not apply."
+    open_ = d.filter(pl.col("refund_status") == "open")
+    short = open_.filter(pl.col("shortfall") > 0)
+    unknown = open_.filter(pl.col("required_deposit").is_null())
+    closed = d.filter(pl.col("refund_status") != "open")
+    by_status = closed.group_by("refund_status").len().sort("refund_status")
+    parts = [f"As of **{as_of}**, {plural(d.height, 'Douyin shop')} hold {int(d['balance'].sum()):,} CNY of "
+             f"deposits in all; {open_.height} open and {closed.height} closed."]
+    if short.height:
+        parts.append(f"**{plural(short.height, 'open shop')}** hold less than the required deposit "
+                     f"(short by {int(short['shortfall'].sum()):,} CNY in all: {listing(short['shop_id'].sort().to_list())}).")
+    elif open_.height:
+        parts.append("Every open shop holds at least its required deposit.")
+    if unknown.height:
+        parts.append(f"For {plural(unknown.height, 'shop')} no required amount can be given "
+                     f"({listing(unknown['required_deposit_reason'].unique().sort().to_list(), 3)}).")
+    if closed.height:
+        parts.append("Of the closed shops: " + listing([f"{n} {s}" for s, n in by_status.iter_rows()]) + ".")
+        overdue = closed.filter(pl.col("refund_status") == "overdue")
+        if overdue.height:
+            parts.append(f"**{int(overdue['balance'].sum()):,} CNY** of refunds are past their due date "
+                         f"(7 mainland-China working days after closure).")
+        due = closed.filter(pl.col("refund_status") == "due")
+        if due.height:
+            parts.append(f"{int(due['balance'].sum()):,} CNY are due back by {due['refund_due_by'].max()}.")
+    if settlement is not None and settlement.height:
+        pending = settlement.filter(pl.col("pending"))
+        if pending.height:
+            parts.append(f"{plural(pending.height, 'order')} of {plural(pending['shop_id'].n_unique(), 'shop')} "
+                         f"still wait for their settlement payout (next on {pending['payout_on'].min()}).")
+    parts.append("The deposit amounts follow the 001 table (DEP-TABLE), not the \"600 a year\" mentioned "
+                 "elsewhere in the same text.")
+    return " ".join(parts)
+
+
+def deposit_actions(deposit: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
+    d = deposit_status(deposit, as_of)
+    top_up = d.filter((pl.col("refund_status") == "open") & (pl.col("shortfall") > 0)).select(
+        "shop_id", priority=pl.lit(1), action=pl.format("Top up the deposit by {}", _cny("shortfall")),
+        why=pl.format("balance {} < required {} ({}); DEP-OPEN", _cny("balance"), _cny("required_deposit"),
+                      "required_deposit_reason"))
+    unknown = d.filter((pl.col("refund_status") == "open") & pl.col("required_deposit").is_null()).select(
+        "shop_id", priority=pl.lit(2), action=pl.lit("Check the shop's entity type and categories"),
+        why=pl.format("no required deposit: {}", "required_deposit_reason"))
+    overdue = d.filter(pl.col("refund_status") == "overdue").select(
+        "shop_id", priority=pl.lit(1), action=pl.format("Chase the refund of {}", _cny("balance")),
+        why=pl.format("due by {} (DEP-REFUND-DUE), {} days ago", "refund_due_by",
+                      (pl.lit(as_of) - pl.col("refund_due_by")).dt.total_days()))
+    blocked = d.filter(pl.col("refund_status") == "blocked").select(
+        "shop_id", priority=pl.lit(1),
+        action=pl.format("To get {} back: {}", _cny("balance"),
+                         pl.col("blocker_reasons").list.eval(
+                             pl.element().replace(BLOCKER_ACTIONS)).list.join(", ")),
+        why=pl.format("blocked by {} (penalty records {}, arrears {}, pending payouts {})",
+                      pl.col("blockers").list.join(", "), "penalty_records", "arrears", "pending_payouts"))
+    due = d.filter(pl.col("refund_status") == "due").select(
+        "shop_id", priority=pl.lit(3), action=pl.format("Expect {} back by {}", _cny("balance"), "refund_due_by"),
+        why=pl.format("closed on {}; 7 working days (DEP-REFUND-DUE)", "closed_at"))
+    reopen = d.filter(pl.col("closed_at").is_not_null()).select(
+        "shop_id", priority=pl.lit(3),
+        action=pl.when(pl.col("reopen_from") <= as_of).then(pl.lit("May reopen now with the original account"))
+        .otherwise(pl.format("May reopen from {} with the original account", "reopen_from")),
+        why=pl.format("closed on {} (DEP-REOPEN: 6 months)", "closed_at"))
+    return _actions(top_up, unknown, overdue, blocked, due, reopen)
+
+
+def refund_timeline(deposit: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
+    """Closed shops' dates as rows (`shop_id`, `event`, `date`, `status`) for charts.refund_timeline."""
+    d = deposit_status(deposit, as_of).filter(pl.col("closed_at").is_not_null())
+    return (d.select("shop_id", pl.col("refund_status").alias("status"),
+                     pl.col("closed_at").cast(pl.Date).alias("closed"),
+                     pl.col("refund_due_by").cast(pl.Date).alias("refund due"),
+                     pl.col("reopen_from").cast(pl.Date).alias("may reopen"))
+            .unpivot(index=["shop_id", "status"], variable_name="event", value_name="date")
+            .filter(pl.col("date").is_not_null()).sort(["shop_id", "date"]))
+
+
+# --- 03 fake transactions -------------------------------------------------------------------
+
+def signal_counts(fake: pl.DataFrame) -> pl.DataFrame:
+    """Suspected orders per FT-* signal (`signal`, `orders`)."""
+    return (fake.filter(pl.col("suspected")).select("order_id", "signals").explode("signals")
+            .group_by(pl.col("signals").alias("signal")).agg(orders=pl.col("order_id").n_unique())
+            .sort(["orders", "signal"], descending=[True, False]))
+
+
+def exposure(fake: pl.DataFrame, orders_per_shop: pl.DataFrame) -> pl.DataFrame:
+    """Per shop: examined orders, suspected orders and their share (`orders_per_shop`: shop_id,
+    orders)."""
+    s = fake.filter(pl.col("suspected")).group_by("shop_id").agg(suspected_orders=pl.len())
+    return (orders_per_shop.select("shop_id", "orders").join(s, on="shop_id", how="left")
+            .with_columns(pl.col("suspected_orders").fill_null(0))
+            .with_columns(share=pl.col("suspected_orders") / pl.col("orders"))
+            .sort(["share", "shop_id"], descending=[True, False]))
+
+
+def fraud_story(fake: pl.DataFrame, per_shop: pl.DataFrame, groups: pl.DataFrame | None,
+                threshold: float, as_of: dt.date, window_days: int) -> str:
+    examined = int(per_shop["orders"].sum()) if per_shop.height else 0
+    suspected = fake.filter(pl.col("suspected"))
+    parts = [f"Over the {window_days} days up to **{as_of}**, {examined:,} orders of "
+             f"{plural(per_shop.height, 'shop')} were examined; {fake.height:,} triggered at least one "
+             f"signal and **{suspected.height:,}** score at least {threshold} (suspected)."]
+    if suspected.height:
+        hit = per_shop.filter(pl.col("suspected_orders") > 0)
+        worst = hit.row(0, named=True)
+        parts.append(f"They sit in {plural(hit.height, 'shop')}; the most exposed is {worst['shop_id']} "
+                     f"with {worst['suspected_orders']} suspected of {worst['orders']} orders "
+                     f"({worst['share']:.1%}).")
+        counts = signal_counts(fake)
+        parts.append("Evidence: " + listing([f"{s} on {n} orders" for s, n in counts.iter_rows()]) + ".")
+        if groups is not None and groups.height:
+            parts.append(f"Buyer groups (accounts linked by a shared address, phone or device) holding suspected "
+                         f"orders: {groups.height}; the largest holds {groups['suspected_orders'].max()}.")
+        parts.append("A shop found with fake transactions risks its proceeds being withheld for at least "
+                     "90 days (HOLD-FAKE).")
+    else:
+        parts.append("No order reaches the threshold.")
+    return " ".join(parts)
+
+
+def fraud_actions(per_shop: pl.DataFrame, groups: pl.DataFrame | None) -> pl.DataFrame:
+    shops = per_shop.filter(pl.col("suspected_orders") > 0).select(
+        "shop_id", priority=pl.when(pl.col("share") >= 0.05).then(1).otherwise(2),
+        action=pl.format("Review the {} suspected orders and stop the accounts behind them", "suspected_orders"),
+        why=pl.format("{}% of the shop's {} orders; proceeds may be withheld 90+ days (HOLD-FAKE)",
+                      (pl.col("share") * 100).round(1), "orders"))
+    frames = [shops]
+    if groups is not None and groups.height:
+        frames.append(groups.select(
+            "shop_id", priority=pl.lit(2),
+            action=pl.format("Check buyer group {} ({} accounts)", "group_id", "accounts"),
+            why=pl.col("explanation").str.slice(0, 200)))
+    return _actions(*frames)
+
+
+def ring_edges(fake: pl.DataFrame, group_orders: pl.DataFrame) -> pl.DataFrame:
+    """Buyer × product edges of a buyer group (`group_orders`: order_id, buyer_id, product_id of
+    every order of the group's accounts in the shop); an edge is `suspected` when any of its
+    orders is."""
+    sus = fake.filter(pl.col("suspected")).select("order_id", flag=pl.lit(True))
+    return (group_orders.join(sus, on="order_id", how="left")
+            .group_by("buyer_id", "product_id")
+            .agg(orders=pl.col("order_id").n_unique(), suspected=pl.col("flag").fill_null(False).any())
+            .sort("buyer_id", "product_id"))
+
+
+def score_frame(fake: pl.DataFrame, examined: int) -> pl.DataFrame:
+    """Scores of every examined order: orders without a signal have no row in fake_transactions,
+    so they are added back with score 0."""
+    zeros = max(examined - fake.height, 0)
+    none = pl.select(score=pl.repeat(0.0, zeros, dtype=pl.Float64), suspected=pl.repeat(False, zeros))
+    return pl.concat([fake.select(pl.col("score").cast(pl.Float64), "suspected"), none])
+
+
+def detector_quality_story(quality: pl.DataFrame) -> str:
+    """What `fraud.measure.scores` says, in words: overall precision/recall, the weakest planted
+    pattern and the false alarms on honest look-alikes."""
+    overall = quality.filter(pl.col("pattern") == "overall")
+    if overall.height == 0 or overall["orders"][0] == 0:
+        return "No examined order carries a planted label: nothing to measure."
+    o = overall.row(0, named=True)
+
+    def pct(v):
+        return "n/a" if v is None else f"{v:.1%}"
+
+    parts = [f"On this synthetic data, with its planted labels, the detector reaches **precision {pct(o['precision'])}** "
+             f"and **recall {pct(o['recall'])}** (F1 {pct(o['f1'])}) over {o['orders']:,} examined orders "
+             f"({o['false_positives']} false alarms)."]
+    fakes = quality.filter(pl.col("is_fake") == True).sort("recall", nulls_last=True)  # noqa: E712
+    if fakes.height:
+        w = fakes.row(0, named=True)
+        parts.append(f"The hardest planted pattern is *{w['pattern']}* (recall {pct(w['recall'])} "
+                     f"of {w['orders']} orders).")
+    honest = quality.filter(pl.col("is_fake") == False)  # noqa: E712
+    if honest.height:
+        parts.append("Honest look-alikes flagged: "
+                     + listing([f"{p} {fp} of {n}" for p, fp, n in
+                                honest.select("pattern", "false_positives", "orders").iter_rows()]) + ".")
+    return " ".join(parts)

@@ -47,9 +47,13 @@ class Run:
 
     def canonical(self, table: str) -> pl.DataFrame:
         """A canonical input table (typed), read through the run's database."""
+        return self.sql(f"SELECT * FROM {table}")
+
+    def sql(self, query: str, **bind) -> pl.DataFrame:
+        """A read-only query on the run's database (canonical tables and outputs), `$name` bound."""
         con = catalog.connect(self.database, read_only=True)
         try:
-            return con.sql(f"SELECT * FROM {table}").pl()
+            return con.sql(query, params=bind or None).pl()
         finally:
             con.close()
 
@@ -125,3 +129,27 @@ def shops(run: Run, region: str | None = None, shop_ids: list[str] | None = None
 def only(df: pl.DataFrame, selected: pl.DataFrame) -> pl.DataFrame:
     """Rows of an output table that belong to the selected shops."""
     return df.filter(pl.col("shop_id").is_in(selected["shop_id"].implode()))
+
+
+def group_orders(run: Run, shop_id: str, buyer_ids: list[str]) -> pl.DataFrame:
+    """Every order line (order_id, buyer_id, product_id) of the given buyers in one shop."""
+    return run.sql("""SELECT o.order_id, o.buyer_id, l.product_id
+                      FROM orders o JOIN order_lines l USING (order_id)
+                      WHERE o.shop_id = $shop_id AND list_contains($buyer_ids, o.buyer_id)""",
+                   shop_id=shop_id, buyer_ids=list(buyer_ids))
+
+
+def planted_labels(run: Run) -> pl.DataFrame | None:
+    """The synthetic generator's truth table (`<data_dir>/_truth/fake_orders.parquet`: order_id,
+    shop_id, pattern, is_fake), or None when the data is not synthetic."""
+    path = run.data_dir / "_truth" / "fake_orders.parquet"
+    return pl.read_parquet(path) if path.exists() else None
+
+
+def examined_orders(run: Run, window_days: int) -> pl.DataFrame:
+    """order_id, shop_id of the orders fake-transaction detection looked at (its window)."""
+    from .fraud import window
+
+    start, end = window(run.as_of, window_days)
+    return run.sql("SELECT order_id, shop_id FROM orders WHERE created_at >= $start AND created_at < $end",
+                   start=start, end=end)
