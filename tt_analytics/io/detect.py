@@ -42,11 +42,13 @@ class Detected:
 def decode(path: Path, data: bytes | None = None) -> tuple[str, str]:
     """(text, encoding): UTF-8 (with or without BOM), else GB18030 (Douyin exports from Excel)."""
     data = path.read_bytes() if data is None else data
+    furthest = 0
     for enc in ENCODINGS:
         try:
             return data.decode(enc), enc
-        except UnicodeDecodeError as e:
-            err = e
+        except UnicodeDecodeError as e:  # report where the encoding that got furthest broke down
+            furthest = max(furthest, e.start)
+    err = UnicodeDecodeError("utf-8", data, furthest, furthest + 1, "undecodable")
     line = data[:err.start].count(b"\n") + 1
     raise InputError(f"cannot decode the file as UTF-8 or GB18030 (byte {err.start}); save it as UTF-8 CSV",
                      file=str(path), row=line)

@@ -26,10 +26,11 @@ from .base import Context, Loaded, all_rejected_error, finish, split
 FORMAT = "seller_center"
 REQUIRED = ["Order ID", "Order Status", "Created Time", "SKU ID", "Quantity"]
 TIME_COLUMNS = ["Created Time", "Paid Time", "RTS Time", "Shipped Time", "Delivered Time", "Cancelled Time"]
-PII_COLUMNS = ["Buyer Username", "Recipient", "Phone #", "Detail Address", "Additional address information",
-               "Commune", "Buyer Message", "Seller Note"]
-ADDRESS_COLUMNS = ["Detail Address", "Additional address information", "Commune", "District", "Province",
-                   "Zipcode", "Country"]
+PII_COLUMNS = ["Buyer Username", "Recipient", "Phone #", "House Name or Number", "Detail Address",
+               "Additional address information", "Commune", "Delivery Instruction", "Buyer Message", "Seller Note"]
+# the delivery address, most specific part first (markets name the parts differently)
+ADDRESS_COLUMNS = ["House Name or Number", "Detail Address", "Additional address information", "Commune", "District",
+                   "City", "Province", "State", "Zipcode", "Country"]
 
 # Order Status in the seller's interface language (English, Chinese) -> status used for checks.
 STATUS = {
