@@ -6,6 +6,7 @@ into `input.orders` (18-digit order IDs), so that boundary cases with 40 or 101 
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import re
 from pathlib import Path
 
@@ -26,15 +27,44 @@ RULE_IDS = {
 
 
 def expand(case: dict) -> dict:
+    """Expand `fill` specs into input rows. A spec is `{count, table (default orders), <columns>}`;
+    IDs are generated. Extras: orders may carry `with_return: {<returns columns>}` (one return per
+    order); messages may carry `reply_after_minutes` and `reply_sender` (each buyer message opens
+    its own conversation and gets that reply)."""
     case = copy.deepcopy(case)
-    orders = case.setdefault("input", {}).setdefault("orders", [])
+    tables = case.setdefault("input", {})
     n = 0
     for spec in case.get("fill") or []:
         spec = dict(spec)
-        count = spec.pop("count")
+        count, table = spec.pop("count"), spec.pop("table", "orders")
+        ret = spec.pop("with_return", None)
+        reply = spec.pop("reply_after_minutes", None)
+        sender = spec.pop("reply_sender", "seller")
+        rows = tables.setdefault(table, [])
         for _ in range(count):
             n += 1
-            orders.append({"order_id": f"9{n:017d}", "buyer_id": f"fill{n}", **spec})
+            oid = f"9{n:017d}"
+            if table == "orders":
+                rows.append({"order_id": oid, "buyer_id": f"fill{n}", **spec})
+                if ret is not None:
+                    tables.setdefault("returns", []).append(
+                        {"return_id": f"r{n}", "order_id": oid, "shop_id": spec["shop_id"],
+                         "return_type": "refund", "seller_fault": True, **ret})
+            elif table == "messages":
+                rows.append({"message_id": f"m{n}", "conversation_id": f"c{n}", "sender": "buyer", **spec})
+                if reply is not None:
+                    sent = dt.datetime.fromisoformat(str(spec["sent_at"]).replace("Z", "+00:00"))
+                    rows.append({"message_id": f"m{n}r", "conversation_id": f"c{n}", "sender": sender,
+                                 "shop_id": spec["shop_id"],
+                                 "sent_at": (sent + dt.timedelta(minutes=reply)).isoformat()})
+            elif table == "reviews":
+                rows.append({"review_id": f"rv{n}", "order_id": oid, **spec})
+            elif table == "disputes":
+                rows.append({"dispute_id": f"d{n}", "order_id": oid, **spec})
+            elif table == "returns":
+                rows.append({"return_id": f"r{n}", "order_id": oid, "return_type": "refund", **spec})
+            else:
+                raise ValueError(f"fill does not support table {table}")
     return case
 
 

@@ -20,7 +20,8 @@ METRIC_POINT_FILES = "tiktok_metric_points_"  # one rulebook per region group: <
 
 
 def _bind(sql: str, values: dict[str, Any]) -> dict[str, Any]:
-    used = set(re.findall(r"\$([A-Za-z_][A-Za-z0-9_]*)", sql))
+    code = re.sub(r"--[^\n]*", "", sql)  # parameters named in comments are not bound
+    used = set(re.findall(r"\$([A-Za-z_][A-Za-z0-9_]*)", code))
     missing = used - set(values)
     if missing:
         raise KeyError(f"query needs parameters {sorted(missing)}")
@@ -123,3 +124,59 @@ def metric_points(ctx: Context) -> pl.DataFrame:
     """`metric_points`: SFCR and LDR tiers (points, warning, order volume limit) per shop and date."""
     _register(ctx, "tt_metric_point_brackets", _brackets(ctx.params))
     return _frame(ctx, "tiktok/metric_points")
+
+
+# ------------------------------------------------------------------------ appeals, holds, points
+
+def violation_appeals(ctx: Context) -> pl.DataFrame:
+    """`violation_appeals`: appeal deadlines, appealability and balance holds per violation."""
+    a = ctx.params["tiktok_appeals_holds"]
+    holds = pl.DataFrame([{"rule": h["rule"], "violation_types": list(h["violation_types"]),
+                           "min_days": int(h["min_days"])} for h in a["holds"]],
+                         schema={"rule": pl.Utf8, "violation_types": pl.List(pl.Utf8), "min_days": pl.Int32})
+    _register(ctx, "tt_hold_rules", holds)
+    return _frame(ctx, "tiktok/violation_appeals", first_days=a["first_appeal_days"],
+                  second_days=a["second_appeal_days"], payout_days=a["appeal_payout_days"])
+
+
+def _threshold_tables(vp: dict[str, Any]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    levels = [{"threshold": int(t["threshold"]), "rule": t["rule"]} for t in vp["thresholds"]]
+    pens = [{"threshold": int(t["threshold"]), "penalty": p["penalty"],
+             "days": None if p.get("days") is None else int(p["days"])}
+            for t in vp["thresholds"] for p in t["penalties"]]
+    return (pl.DataFrame(levels, schema={"threshold": pl.Int64, "rule": pl.Utf8}),
+            pl.DataFrame(pens, schema={"threshold": pl.Int64, "penalty": pl.Utf8, "days": pl.Int32}))
+
+
+def points(ctx: Context) -> dict[str, pl.DataFrame]:
+    """`points` (one row per TikTok shop and date) and `penalty_periods` (threshold penalties)."""
+    vp = ctx.params["tiktok_violation_points"]
+    levels, pens = _threshold_tables(vp)
+    _register(ctx, "tt_vp_thresholds", levels)
+    _register(ctx, "tt_vp_penalties", pens)
+    _materialize(ctx, "tiktok/points_daily", "tt_points_daily")
+    _materialize(ctx, "tiktok/termination", "tt_termination", expiry_days=vp["expiry_days"],
+                 terminate_at=vp["terminate_at"], terminated_statuses=vp["terminated_statuses"])
+    _materialize(ctx, "tiktok/active_points", "tt_active_points", expiry_days=vp["expiry_days"],
+                 no_reset_scope=vp["no_reset_scope"])
+    _materialize(ctx, "tiktok/threshold_crossings", "tt_threshold_crossings")
+    periods = _frame(ctx, "tiktok/penalty_periods")
+    _register(ctx, "penalty_periods", periods)
+    pts = _frame(ctx, "tiktok/points", warn_within=vp["warn_within"], linked_by=vp["linked_by"] or "")
+    return {"points": pts, "penalty_periods": periods}
+
+
+# ------------------------------------------------------------------------------------ Star Shop
+
+def star_shop(ctx: Context) -> pl.DataFrame:
+    """`star_shop`: the US Star Shop criteria for the monthly period containing each as-of date."""
+    s = ctx.params["star_shop_us"]
+    w = s["early_warning"]
+    return _frame(ctx, "tiktok/star_shop", regions=s["regions"], start_day=s["period_start_day"],
+                  active_statuses=s["active_statuses"], orders_days=s["orders_window_days"],
+                  orders_window_end=s["orders_window_end"], completion_column=s["completion_column"],
+                  min_orders=s["min_completed_orders"], min_rating=s["min_rating"],
+                  max_points=s["max_points_exclusive"], fake_types=s["fake_violation_types"],
+                  fake_scope=s["fake_scope"], expiry_days=ctx.params["tiktok_violation_points"]["expiry_days"],
+                  orders_margin=w["orders_margin_ratio"], rating_margin=w["rating_margin"],
+                  points_margin=w["points_margin"])
