@@ -60,19 +60,18 @@ def split(df: pl.DataFrame, reason: pl.Expr) -> tuple[pl.DataFrame, pl.DataFrame
     return df.filter(pl.col("_reason").is_null()).drop("_reason"), bad
 
 
-def drop_duplicate_keys(loaded: Loaded, table: str, df: pl.DataFrame, raw_cols: list[str] | None = None
-                        ) -> pl.DataFrame:
-    """Within one file, a key given twice keeps its last row; the earlier ones are rejected with a
-    reason (never dropped silently). `df` must carry `_row`."""
+def drop_duplicate_keys(loaded: Loaded, table: str, df: pl.DataFrame, safe: pl.DataFrame) -> pl.DataFrame:
+    """Within one file, a key given twice keeps its last row; the earlier ones are rejected (with
+    their raw values from `safe`, personal data already hashed), never dropped silently."""
     t = schema.table(table)
     key = list(t.key) if t.key else [c for c in t.names if c in df.columns]
-    last = pl.col("_row") == pl.col("_row").max().over(key)
+    df = df.with_columns(pl.int_range(pl.len()).alias("_seq"))  # file order
+    last = pl.col("_seq") == pl.col("_seq").max().over(key)
     dups = df.filter(~last)
     if dups.height:
-        cols = raw_cols if raw_cols is not None else df.columns
-        loaded.reject(table, dups.select([c for c in cols if c in dups.columns]).with_columns(
+        loaded.reject(table, dups.select("_row").join(safe, on="_row", how="left").with_columns(
             pl.lit(f"duplicate {'+'.join(key)} in the input (the later row is kept)").alias("_reason")))
-    return df.filter(last)
+    return df.filter(last).drop("_seq")
 
 
 def all_rejected_error(path: Path, loaded: Loaded, table: str) -> None:

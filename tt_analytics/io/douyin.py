@@ -172,7 +172,7 @@ def load_orders(path: Path, ctx: Context) -> Loaded:
         pl.coalesce(pl.col("_unit"), pl.when(pl.col("quantity") > 0).then(pl.col("_payable") / pl.col("quantity"))
                     ).alias("unit_price"),
     )
-    lines = drop_duplicate_keys(loaded, "order_lines", lines, None)
+    lines = drop_duplicate_keys(loaded, "order_lines", lines, safe)
     finish(loaded, "order_lines", lines)
     loaded.notes.append(f"times read as {fmt} in {tz}.")
     all_rejected_error(path, loaded, "orders")
@@ -219,7 +219,7 @@ def load_aftersales(path: Path, ctx: Context) -> Loaded:
     safe = pii.redact(raw, PII_COLUMNS, ctx.key)
     good, bad = split(df, parse.reasons(checks))
     loaded.reject("returns", safe.join(bad.select("_row", "_reason"), on="_row"))
-    returns = drop_duplicate_keys(loaded, "returns", good, None)
+    returns = drop_duplicate_keys(loaded, "returns", good, safe)
     finish(loaded, "returns", returns)
     loaded.texts = returns.filter(reason_text.is_not_null()).select(
         pl.lit("returns").alias("table"), pl.col("return_id").alias("id"), pl.lit("reason").alias("field"),
