@@ -40,12 +40,25 @@ def column_weights(popularity: np.ndarray, c: float = 5.0) -> np.ndarray:
 
 def peel(rows: np.ndarray, cols: np.ndarray, weights: np.ndarray, n_rows: int, n_cols: int) -> Block:
     """The densest block (by g = f / |S|) found by greedy peeling of the weighted bipartite graph."""
+    return _peel(rows, cols, weights, n_rows, n_cols)[0]
+
+
+def ranking(rows: np.ndarray, cols: np.ndarray, popularity: np.ndarray, n_rows: int, n_cols: int,
+            c: float = 5.0) -> np.ndarray:
+    """Row indices ordered most suspicious first: the reverse of the order peeling removes them
+    (the last rows standing form the densest core)."""
+    _, removed = _peel(rows, cols, column_weights(popularity, c), n_rows, n_cols)
+    order = np.array(removed[::-1], dtype=np.int64)
+    return order[order < n_rows]
+
+
+def _peel(rows, cols, weights, n_rows, n_cols) -> tuple[Block, list[int]]:
     rows = np.asarray(rows, dtype=np.int64)
     cols = np.asarray(cols, dtype=np.int64)
     weights = np.asarray(weights, dtype=float)
     n = n_rows + n_cols
     if n == 0 or len(rows) == 0:
-        return Block(np.array([], int), np.array([], int), 0.0, 0)
+        return Block(np.array([], int), np.array([], int), 0.0, 0), []
     a = sp.csr_matrix((weights, (rows, cols)), shape=(n_rows, n_cols))
     a.sum_duplicates()
     at = a.T.tocsr()
@@ -85,7 +98,7 @@ def peel(rows: np.ndarray, cols: np.ndarray, weights: np.ndarray, n_rows: int, n
     block_rows = np.flatnonzero(in_block[:n_rows])
     block_cols = np.flatnonzero(in_block[n_rows:])
     sub = a[block_rows][:, block_cols]
-    return Block(block_rows, block_cols, best_score, int(sub.nnz))
+    return Block(block_rows, block_cols, best_score, int(sub.nnz)), removed
 
 
 def blocks(rows: np.ndarray, cols: np.ndarray, popularity: np.ndarray, n_rows: int, n_cols: int,
