@@ -94,3 +94,12 @@ def test_outputs_from_a_data_folder(tmp_path):
         (10000.0, 10000.0, True, "2025-10-13")
     assert res["flash_sale_checks"]["ok"].to_list() == [True]
     assert res["alliance"]["shop_id"].to_list() == ["d1"] and res["tiered_shipping"]["spot_share"].to_list() == [None]
+
+
+def test_alliance_rejects_an_unknown_positive_rate_source():
+    case = {"name": "bad source", "rule": "AL-POSITIVE", "as_of": "2026-11-20",
+            "rules": {"douyin_alliance_cn": {"positive_rate_source": "platform"}},
+            "input": {"shops": [{"shop_id": "d1", "platform": "douyin", "region": "CN", "status": "active"}]},
+            "expect": {"alliance": []}}
+    with pytest.raises(InputError, match="positive_rate_source.*'platform'.*shop_ratings_then_reviews"):
+        run_case(case)

@@ -11,6 +11,7 @@ from .errors import InputError
 from .evaluate import Context
 
 AMOUNT_STATUSES = ("not_open", "unknown")
+POSITIVE_RATE_SOURCES = ("reviews", "shop_ratings", "shop_ratings_then_reviews")
 
 
 def settlement(ctx: Context) -> pl.DataFrame:
@@ -72,6 +73,9 @@ def deposit(ctx: Context) -> pl.DataFrame:
 def alliance(ctx: Context) -> pl.DataFrame:
     """AL-*: Selected Alliance entry criteria with their measured values."""
     p = ctx.params["douyin_alliance_cn"]
+    if p["positive_rate_source"] not in POSITIVE_RATE_SOURCES:
+        raise InputError(f"douyin_alliance_cn.positive_rate_source is {p['positive_rate_source']!r}; "
+                         f"expected one of {', '.join(POSITIVE_RATE_SOURCES)}")
     return ctx.frame("douyin/alliance", as_of=ctx.as_of,
                      gmv_window_days=int(p["gmv_window_days"]),
                      min_rating=float(p["min_rating"]),

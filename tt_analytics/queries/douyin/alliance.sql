@@ -83,7 +83,7 @@ WITH dy AS (
            coalesce(dsr >= $min_rating, false) AS al_rating,
            coalesce(positive_rate >= $min_positive_rate, false) AS al_positive,
            evasion_penalties_365d = 0 AS al_evasion,
-           len(related_shops_penalised) = 0 AS al_related
+           array_length(related_shops_penalised) = 0 AS al_related
     FROM rated
 )
 SELECT shop_id,

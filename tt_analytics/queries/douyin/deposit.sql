@@ -52,18 +52,18 @@ WITH dy AS (
            coalesce(r.categories, []) AS categories,
            CASE
                WHEN r.shop_id IS NULL THEN NULL
-               WHEN r.no_entity_type OR len(r.not_open) > 0 OR len(r.unknown_amount) > 0 THEN NULL
+               WHEN r.no_entity_type OR array_length(r.not_open) > 0 OR array_length(r.unknown_amount) > 0 THEN NULL
                ELSE r.highest
            END AS required_deposit,
            CASE
                WHEN r.shop_id IS NULL THEN 'no first-level category in shop_categories'
                WHEN r.no_entity_type THEN 'entity type unknown: shops.entity_type is empty'
-               WHEN len(r.not_open) > 0
+               WHEN array_length(r.not_open) > 0
                    THEN 'not open to ' || d.entity_type || ': ' || array_to_string(r.not_open, ', ')
-               WHEN len(r.unknown_amount) > 0
+               WHEN array_length(r.unknown_amount) > 0
                    THEN 'no amount in DEP-TABLE for ' || d.entity_type || ': ' || array_to_string(r.unknown_amount, ', ')
-               ELSE 'highest of ' || CAST(len(r.categories) AS VARCHAR) || ' categor'
-                    || CASE WHEN len(r.categories) = 1 THEN 'y' ELSE 'ies' END || ': ' || r.highest_category
+               ELSE 'highest of ' || CAST(array_length(r.categories) AS VARCHAR) || ' categor'
+                    || CASE WHEN array_length(r.categories) = 1 THEN 'y' ELSE 'ies' END || ': ' || r.highest_category
            END AS required_deposit_reason,
            coalesce(l.balance, 0) AS balance,
            coalesce(p.penalty_records, 0) AS penalty_records,
@@ -100,7 +100,7 @@ WITH dy AS (
 SELECT f.shop_id, f.entity_type, f.categories, f.required_deposit, f.required_deposit_reason,
        f.balance, f.required_deposit - f.balance AS shortfall,
        f.closed_at,
-       len(f.blocker_reasons) = 0 AS refund_eligible,
+       array_length(f.blocker_reasons) = 0 AS refund_eligible,
        CASE WHEN f.not_closed THEN ['DEP-REFUND-WHEN'] ELSE [] END
        || CASE WHEN f.condition_unmet THEN ['DEP-REFUND-COND'] ELSE [] END AS blockers,
        f.blocker_reasons, f.documents_complete, f.penalty_records, f.arrears,
