@@ -33,7 +33,7 @@ from . import catalog, schema
 from .errors import InputError
 
 SUITES_DIR = Path(__file__).resolve().parent.parent / "expectations"
-STAGE = "_validation"  # schema holding the staged rows while a run checks them
+STAGE = "_v_"  # prefix of the relations holding the staged rows while a run checks them (main schema: GX reads them)
 # Freshness: the as-of date must fall inside the data's range (tables and their event time column).
 FRESHNESS = {"orders": "created_at"}
 FRESHNESS_SLACK_DAYS = 1  # UTC vs local day: a CN shop's last local day ends at 16:00 UTC the day before
@@ -48,6 +48,10 @@ STATUS_OK, STATUS_WARN, STATUS_FAIL = "ok", "warn", "fail"
 
 def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
+
+
+def _rel(table: str, suffix: str = "") -> str:
+    return _q(f"{STAGE}{table}{suffix}")
 
 
 def raw_name(column: str) -> str:
@@ -344,13 +348,13 @@ def _stage(con: duckdb.DuckDBPyConnection, src: catalog.Source, s: dict, data_di
         select.append(f"CASE WHEN {has_nl} THEN {count} ELSE 0 END AS _nl")
     else:
         select.append("0 AS _nl")
-    rel = f"{STAGE}.{_q(t.name)}"
+    rel = _rel(t.name)
     try:
         # row_number() OVER () numbers rows in file order (DuckDB preserves insertion order).
         con.execute(f"CREATE OR REPLACE TABLE {rel} AS SELECT {', '.join(select)} FROM ({scan})")
     except duckdb.Error as e:
         raise _file_error(src, e) from None
-    return _Staged(t.name, src, names, extra, rel, f"{STAGE}.{_q(t.name + '_batch')}")
+    return _Staged(t.name, src, names, extra, rel, _rel(t.name, "_batch"))
 
 
 def _originals(st: _Staged) -> list[str]:
@@ -378,7 +382,7 @@ def _check(con: duckdb.DuckDBPyConnection, st: _Staged, s: dict) -> list[tuple[i
                       f"(SELECT {keys} FROM {rel} GROUP BY ALL HAVING count(*) > 1)")
     else:
         candidates = f"SELECT * FROM {rel}"
-    dups = f"{STAGE}.{_q(st.table + '_dups')}"
+    dups = _rel(st.table, "_dups")
     con.execute(f"""CREATE OR REPLACE TABLE {dups} AS
         SELECT _n, first_n FROM (SELECT _n, min(_n) OVER (PARTITION BY {orig}) AS first_n FROM ({candidates}))
         WHERE _n > first_n""")
@@ -388,7 +392,7 @@ def _check(con: duckdb.DuckDBPyConnection, st: _Staged, s: dict) -> list[tuple[i
         p = unexpected_predicate(e, st.batch)
         if p is not None:
             checks.append((i, e, p))
-    bad = f"{STAGE}.{_q(st.table + '_bad')}"
+    bad = _rel(st.table, "_bad")
     if checks:
         flags = ", ".join(f"({p}) AS _f{i}" for i, _, p in checks)
         reasons = ", ".join(f"CASE WHEN _f{i} THEN {_lit(e['meta']['reason'])} END" for i, e, _ in checks)
@@ -460,11 +464,69 @@ def _freshness(con, st: _Staged, s: dict, as_of: dt.date | None) -> str | None:
     return None
 
 
+def run_gx(con: duckdb.DuckDBPyConnection, staged: dict[str, _Staged], suites: dict[str, dict], out: Path,
+           as_of: dt.date | None) -> tuple[Path, dict]:
+    """Run the suites with Great Expectations on the staged batches (GX's SQL data source on this
+    DuckDB connection) and write Data Docs to OUT/data_docs/. GX's context is ephemeral: nothing
+    is written outside OUT. Returns the Data Docs index and, per table, GX's unexpected counts."""
+    import logging
+    import os
+
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # no usage statistics sent anywhere
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    from . import gx_compat
+
+    gx_compat.install()
+    logging.getLogger("great_expectations").setLevel(logging.ERROR)
+    docs = (out / "data_docs").resolve()
+    ctx = gx.get_context(mode="ephemeral")
+    ctx.variables.progress_bars = ProgressBarsConfig(globally=False)
+    for site in list(ctx.get_config().data_docs_sites or {}):
+        ctx.delete_data_docs_site(site)  # the default site would write to a temporary folder
+    ctx.add_data_docs_site("tt_analytics", {
+        "class_name": "SiteBuilder", "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+        "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs)}})
+    ds = ctx.data_sources.add_sql("data_folder", connection_string="duckdb:///:memory:",
+                                  kwargs=gx_compat.engine_kwargs(con))
+    definitions = []
+    for name, st in staged.items():
+        exps = []
+        for i, e in enumerate(suites[name]["expectations"]):
+            if e["meta"]["check"] == "freshness" and as_of is None:
+                continue
+            exps.append({**e, "meta": {**e["meta"], "index": i}})
+        gsuite = ctx.suites.add(gx.ExpectationSuite(name=name, expectations=exps, meta=suites[name].get("meta")))
+        batch = ds.add_table_asset(name, table_name=f"{STAGE}{name}_batch").add_batch_definition_whole_table(name)
+        definitions.append(ctx.validation_definitions.add(gx.ValidationDefinition(name=name, data=batch,
+                                                                                  suite=gsuite)))
+    counts: dict[str, list] = {}
+    if definitions:
+        checkpoint = ctx.checkpoints.add(gx.Checkpoint(
+            name="validate", validation_definitions=definitions, result_format={"result_format": "SUMMARY"},
+            actions=[gx.checkpoint.UpdateDataDocsAction(name="data_docs", site_names=["tt_analytics"])]))
+        result = checkpoint.run(expectation_parameters=freshness_parameters(as_of) if as_of else {})
+        for vr in result.run_results.values():
+            rows = []
+            for r in vr.results:
+                cfg = r.expectation_config
+                n = r.result.get("unexpected_count")
+                if cfg.type == "unexpected_rows_expectation":
+                    n = r.result.get("observed_value")
+                rows.append((cfg.meta["index"], cfg.type, cfg.meta.get("column"), n, bool(r.success)))
+            counts[vr.suite_name] = sorted(rows)
+    else:
+        ctx.build_data_docs(site_names=["tt_analytics"])
+    return docs / "index.html", counts
+
+
 def validate_into(con: duckdb.DuckDBPyConnection, data_dir: str | Path, out: str | Path | None = None,
-                  as_of: dt.date | str | None = None) -> Report:
+                  as_of: dt.date | str | None = None, data_docs: bool = True) -> Report:
     """Validate `data_dir` into `con`: afterwards `con` holds a relation `<table>` for every
     canonical table with exactly the schema's columns and types and only the accepted rows.
-    With `out`, writes OUT/quarantine/<table>.parquet, OUT/validation.parquet and OUT/data_docs/."""
+    With `out`, writes OUT/quarantine/<table>.parquet, OUT/validation.parquet and (unless
+    `data_docs` is false: GX takes ~10 s to import) the GX Data Docs in OUT/data_docs/."""
     data_dir = Path(data_dir)
     as_of = _as_date(as_of)
     try:
@@ -480,7 +542,6 @@ def validate_into(con: duckdb.DuckDBPyConnection, data_dir: str | Path, out: str
             f"{u.name!r} is not a canonical table file; expected <table>.csv, <table>.parquet or a folder <table>/ "
             f"for a table of the data contract ({', '.join(schema.TABLES)}). Move other files out of the data "
             f"folder or prefix their name with '_'", file=str(u))
-    con.execute(f"CREATE SCHEMA IF NOT EXISTS {STAGE}")
     rows: list[dict] = []
     warnings: list[str] = []
     report = Report(pl.DataFrame())
@@ -498,7 +559,7 @@ def validate_into(con: duckdb.DuckDBPyConnection, data_dir: str | Path, out: str
         s = suites[name] = load_suite(name)
         st = staged[name] = _stage(con, sources[name], s, data_dir)
         report.sql_counts[name] = _check(con, st, s)
-        dups, bad = f"{STAGE}.{_q(name + '_dups')}", f"{STAGE}.{_q(name + '_bad')}"
+        dups, bad = _rel(name, "_dups"), _rel(name, "_bad")
         # The accepted rows become the canonical relation the rules (and later references) read.
         catalog.drop(con, name)
         cols = ", ".join(_q(c) for c in t.names)
@@ -539,8 +600,8 @@ def validate_into(con: duckdb.DuckDBPyConnection, data_dir: str | Path, out: str
             nq = int(qcount.get(rel, 0))
             file_notes = list(notes)
             if nq:
-                top = (q.filter(pl.col("_source") == rel).get_column("_reason").str.split("; ").explode()
-                       .value_counts(sort=True).head(3))
+                top = (q.filter(pl.col("_source") == rel).select(pl.col("_reason").str.split("; ").explode())
+                       .group_by("_reason").len().sort(["len", "_reason"], descending=[True, False]).head(3))
                 file_notes.insert(0, "; ".join(f"{r} ({c})" for r, c in top.iter_rows()))
             rows.append({"table": name, "source": rel, "rows_in": int(n), "rows_accepted": int(n) - nq,
                          "rows_quarantined": nq,
@@ -560,11 +621,13 @@ def validate_into(con: duckdb.DuckDBPyConnection, data_dir: str | Path, out: str
             if q.height:
                 q.write_parquet(qdir / f"{name}.parquet")
         report.summary.write_parquet(out / "validation.parquet")
+        if data_docs:
+            report.data_docs, report.gx_counts = run_gx(con, staged, suites, out, as_of)
     for name in staged:
         for suffix in ("_batch",):
-            con.execute(f"DROP VIEW IF EXISTS {STAGE}.{_q(name + suffix)}")
+            con.execute(f"DROP VIEW IF EXISTS {_rel(name, suffix)}")
         for suffix in ("", "_dups", "_bad"):
-            con.execute(f"DROP TABLE IF EXISTS {STAGE}.{_q(name + suffix)}")
+            con.execute(f"DROP TABLE IF EXISTS {_rel(name, suffix)}")
     return report
 
 
