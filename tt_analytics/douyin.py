@@ -93,4 +93,5 @@ def tiered_shipping(ctx: Context) -> pl.DataFrame:
     """Tiered shipping (RULES.md §5.2): spot-order share over the window, eligibility, warning band."""
     p = ctx.params["douyin_tiered_shipping_cn"]
     return ctx.frame("douyin/tiered_shipping", as_of=ctx.as_of, window_days=int(p["window_days"]),
-                     min_spot_share=float(p["min_spot_share"]), warning_below=float(p["warning_below"]))
+                     min_spot_share=float(p["min_spot_share"]), warning_below=float(p["warning_below"]),
+                     exclude_cancelled=bool(p["exclude_cancelled_orders"]))

@@ -1,6 +1,7 @@
 -- name: tiered_shipping
 -- One row per Douyin shop: share of spot-stock (现货) orders among orders created in the past
--- $window_days calendar days (shop time zone, cancelled orders excluded), `eligible` (share >=
+-- $window_days calendar days (shop time zone; orders cancelled by the as-of date left out when
+-- $exclude_cancelled), `eligible` (share >=
 -- $min_spot_share), `warning` ($min_spot_share <= share < $warning_below). Orders with no
 -- `fulfillment` value are counted apart and left out of the share. Share null (and eligible,
 -- warning null) when there is no order.
@@ -15,7 +16,8 @@ WITH dy AS (
     FROM dy d JOIN orders o USING (shop_id)
     WHERE CAST(o.created_at AT TIME ZONE d.tz AS DATE) > $as_of - CAST($window_days AS INTEGER)
       AND CAST(o.created_at AT TIME ZONE d.tz AS DATE) <= $as_of
-      AND (o.cancelled_at IS NULL OR CAST(o.cancelled_at AT TIME ZONE d.tz AS DATE) > $as_of)
+      AND NOT ($exclude_cancelled AND o.cancelled_at IS NOT NULL
+               AND CAST(o.cancelled_at AT TIME ZONE d.tz AS DATE) <= $as_of)
     GROUP BY d.shop_id
 ), shared AS (
     SELECT d.shop_id,
