@@ -110,7 +110,8 @@ def ingest(paths: Iterable[str | Path], into: str | Path, shop_id: str | None = 
     for target, result, h in loaded:
         rej = result.rejected_frame()
         store.write_side(into, store.REJECTED_DIR, f"{store.safe_name(target)}-{h[:8]}", rej)
-        store.write_side(into, store.TEXT_DIR, f"part-{h}", result.texts)
+        texts = None if result.texts is None else result.texts.with_columns(pl.lit(target.name).alias("source"))
+        store.write_side(into, store.TEXT_DIR, f"part-{h}", texts)
         tables = list(result.tables) + sorted(set(rej["_table"].unique()) - set(result.tables) if rej is not None
                                               else [])
         for table in tables:
@@ -157,8 +158,10 @@ def upsert_shops(into: str | Path, shops: list[dict], override: bool) -> tuple[i
     new = conform(pl.DataFrame([{k: (str(v) if k == "shop_id" else v) for k, v in s.items()} for s in shops],
                                infer_schema_length=None), "shops")
     old = store.existing_rows(into, "shops")
+    known = 0
     if old is not None and old.height:
         old = conform(old, "shops").filter(pl.col("shop_id").is_in(new["shop_id"].implode()))
+        known = old["shop_id"].n_unique()
         merged = new.join(old, on="shop_id", how="left", suffix="__old")
         first, second = ("", "__old") if override else ("__old", "")
         merged = merged.select(["shop_id"] + [pl.coalesce(pl.col(f"{c}{first}"), pl.col(f"{c}{second}")).alias(c)
@@ -169,8 +172,8 @@ def upsert_shops(into: str | Path, shops: list[dict], override: bool) -> tuple[i
     if part.exists():
         merged = pl.concat([conform(pl.read_parquet(part), "shops"), merged]).unique("shop_id", keep="last",
                                                                                       maintain_order=True)
-    replaced = store.write_table(into, "shops", merged, "part-ingested-shops")
-    return len(shops), min(replaced, len(shops))
+    store.write_table(into, "shops", merged, "part-ingested-shops")
+    return len(shops), known
 
 
 def ingest_manifest(manifest_path: str | Path, into: str | Path) -> pl.DataFrame:

@@ -61,7 +61,7 @@ def choose_time_format(df: pl.DataFrame, cols: list[str], month_first_default: b
     """The day/month layout that reads the most values of `cols` in this file. Ties (every value
     readable both ways, e.g. all days <= 12 in 24-hour layout) go to the region's habit."""
     cols = [c for c in cols if c in df.columns]
-    order = (MONTH_FIRST + DAY_FIRST) if month_first_default else (DAY_FIRST + MONTH_FIRST)
+    order = ((MONTH_FIRST + DAY_FIRST) if month_first_default else (DAY_FIRST + MONTH_FIRST)) + ISO_LIKE
     if not cols:
         return order[0]
     counts = df.select([
@@ -142,6 +142,17 @@ def classify(expr: pl.Expr, rules: list[tuple[str, str]], default: str | None) -
 def conform(df: pl.DataFrame, table: str) -> pl.DataFrame:
     """Exactly the canonical columns of `table`, in order, with their dtypes (missing -> null)."""
     t = schema.table(table)
-    return df.select([
-        (pl.col(c.name) if c.name in df.columns else pl.lit(None)).cast(POLARS_TYPES[c.dtype]).alias(c.name)
-        for c in t.columns])
+
+    def one(c) -> pl.Expr:
+        if c.name not in df.columns:
+            return pl.lit(None).cast(POLARS_TYPES[c.dtype]).alias(c.name)
+        e = pl.col(c.name)
+        if df.schema[c.name] == pl.String and c.dtype == "date":
+            return e.str.to_date("%Y-%m-%d").alias(c.name)
+        if df.schema[c.name] == pl.String and c.dtype == "timestamp":
+            return e.str.to_datetime(time_zone="UTC").alias(c.name)
+        return e.cast(POLARS_TYPES[c.dtype]).alias(c.name)
+    try:
+        return df.select([one(c) for c in t.columns])
+    except pl.exceptions.PolarsError as e:
+        raise InputError(f"{table}: a value does not have the schema's type ({str(e).splitlines()[0]})") from None
