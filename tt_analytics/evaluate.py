@@ -27,6 +27,7 @@ OUTPUTS: dict[str, str] = {
     "metrics": "tiktok:metrics",
     "metric_points": "tiktok:metric_points",
     "violation_appeals": "tiktok:violation_appeals",
+    "penalty_periods": "tiktok:penalty_periods",
     "points": "tiktok:points",
     "star_shop": "tiktok:star_shop",
     "settlement": "douyin:settlement",  # before deposit, which reads it (payouts pending at closure)
@@ -41,7 +42,7 @@ OUTPUTS: dict[str, str] = {
 # output -> outputs it reads (computed first when only some outputs are asked for).
 DEPENDS: dict[str, list[str]] = {
     "metric_points": ["metrics"],
-    "points": ["metric_points", "violation_appeals"],
+    "points": ["metric_points", "violation_appeals", "penalty_periods"],
     "star_shop": ["points"],
     "deposit": ["settlement"],
 }

@@ -148,8 +148,9 @@ def _threshold_tables(vp: dict[str, Any]) -> tuple[pl.DataFrame, pl.DataFrame]:
             pl.DataFrame(pens, schema={"threshold": pl.Int64, "penalty": pl.Utf8, "days": pl.Int32}))
 
 
-def points(ctx: Context) -> dict[str, pl.DataFrame]:
-    """`points` (one row per TikTok shop and date) and `penalty_periods` (threshold penalties)."""
+def penalty_periods(ctx: Context) -> pl.DataFrame:
+    """`penalty_periods`: the violation-point ledger (active points on every day that matters,
+    termination, threshold crossings) and each threshold penalty with its start and end dates."""
     vp = ctx.params["tiktok_violation_points"]
     levels, pens = _threshold_tables(vp)
     _register(ctx, "tt_vp_thresholds", levels)
@@ -160,10 +161,13 @@ def points(ctx: Context) -> dict[str, pl.DataFrame]:
     _materialize(ctx, "tiktok/active_points", "tt_active_points", expiry_days=vp["expiry_days"],
                  no_reset_scope=vp["no_reset_scope"])
     _materialize(ctx, "tiktok/threshold_crossings", "tt_threshold_crossings")
-    periods = _frame(ctx, "tiktok/penalty_periods")
-    _register(ctx, "penalty_periods", periods)
-    pts = _frame(ctx, "tiktok/points", warn_within=vp["warn_within"], linked_by=vp["linked_by"] or "")
-    return {"points": pts, "penalty_periods": periods}
+    return _frame(ctx, "tiktok/penalty_periods")
+
+
+def points(ctx: Context) -> pl.DataFrame:
+    """`points`: one row per TikTok shop and date (reads the ledger built by penalty_periods)."""
+    vp = ctx.params["tiktok_violation_points"]
+    return _frame(ctx, "tiktok/points", warn_within=vp["warn_within"], linked_by=vp["linked_by"] or "")
 
 
 # ------------------------------------------------------------------------------------ Star Shop

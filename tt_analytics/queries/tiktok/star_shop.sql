@@ -12,6 +12,7 @@
 --   SS-POINTS  active violation points (points output) < $max_points
 --   SS-FAKE    no fake/counterfeit violation (types $fake_types) that is active (not overturned,
 --              not expired; or, with fake_scope = ever, any not overturned)
+-- Margins are rounded to 9 decimals so that 100 x 1.1 is 110, not 110.00000000000001.
 -- Rules: SS-ACTIVE, SS-GRAD, SS-ORDERS, SS-RATING, SS-POINTS, SS-FAKE.
 WITH shops_in AS (
     SELECT s.shop_id, s.status, s.graduated_at, z.tz, a.as_of
@@ -92,8 +93,8 @@ v AS (
                        CASE WHEN rating_ok THEN [] ELSE ['SS-RATING'] END,
                        CASE WHEN points_ok THEN [] ELSE ['SS-POINTS'] END,
                        CASE WHEN fake_ok THEN [] ELSE ['SS-FAKE'] END) AS failed,
-           list_concat(CASE WHEN completed_orders < $min_orders * (1 + $orders_margin) THEN ['SS-ORDERS'] ELSE [] END,
-                       CASE WHEN coalesce(rating < $min_rating + $rating_margin, true) THEN ['SS-RATING'] ELSE [] END,
+           list_concat(CASE WHEN completed_orders < round($min_orders * (1 + $orders_margin), 9) THEN ['SS-ORDERS'] ELSE [] END,
+                       CASE WHEN coalesce(rating < round($min_rating + $rating_margin, 9), true) THEN ['SS-RATING'] ELSE [] END,
                        CASE WHEN active_points >= $max_points - $points_margin THEN ['SS-POINTS'] ELSE [] END) AS near
     FROM m
 )
