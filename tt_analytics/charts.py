@@ -16,7 +16,7 @@ POINT_BANDS = [  # (from, to, label, colour): the VP-T12/24/36/48 thresholds of 
     (36, 48, "36+: shop access suspended", "#ffccbc"),
     (48, 60, "48+: terminated", "#ef9a9a"),
 ]
-PASS_FAIL = alt.Scale(domain=["pass", "fail", "n/a"], range=["#2e7d32", "#c62828", "#bdbdbd"])
+PASS_FAIL = alt.Scale(domain=["pass", "at risk", "fail", "n/a"], range=["#2e7d32", "#f9a825", "#c62828", "#bdbdbd"])
 
 
 def _plain(df: pl.DataFrame) -> pl.DataFrame:
@@ -130,7 +130,9 @@ def refund_timeline(timeline: pl.DataFrame, as_of) -> alt.Chart:
         y=alt.Y("shop_id:N", sort=shops, title=None), x="min(date):T", x2="max(date):T")
     points = base.mark_point(filled=True, size=90).encode(
         y=alt.Y("shop_id:N", sort=shops), x=alt.X("date:T", title=None),
-        shape=alt.Shape("event:N", title=None), color=alt.Color("status:N", title="refund"),
+        shape=alt.Shape("event:N", title=None),
+        color=alt.Color("status:N", title="refund", scale=alt.Scale(
+            domain=["due", "overdue", "blocked", "nothing held"], range=["#2e7d32", "#c62828", "#ef6c00", "#9e9e9e"])),
         tooltip=["shop_id", "event", "date", "status"])
     today = alt.Chart(pl.DataFrame({"as_of": [as_of]})).mark_rule(color="#1565c0", strokeDash=[2, 2]) \
         .encode(x="as_of:T")
@@ -236,3 +238,24 @@ def balance_vs_required(deposit: pl.DataFrame) -> alt.Chart:
         y=alt.Y("shop_id:N", sort=shops), x="required_deposit:Q")
     return alt.layer(bars, ticks).properties(width=480, height=max(80, 18 * len(shops)),
                                              title="Deposit balance against the required deposit (black tick)")
+
+
+def star_criteria_trend(series_star: pl.DataFrame, shop_ids: list[str], min_orders: float,
+                        max_points: float) -> alt.Chart:
+    """Completed orders and active points over the as-of dates of a series run, against the Star
+    Shop limits (SS-ORDERS, SS-POINTS)."""
+    df = _plain(series_star).filter(pl.col("shop_id").is_in(shop_ids))
+    long = pl.concat([
+        df.select("shop_id", "as_of", measure=pl.lit("completed orders (SS-ORDERS)"),
+                  value=pl.col("completed_orders").cast(pl.Float64), limit=pl.lit(float(min_orders))),
+        df.select("shop_id", "as_of", measure=pl.lit("active points (SS-POINTS)"),
+                  value=pl.col("active_points").cast(pl.Float64), limit=pl.lit(float(max_points))),
+    ])
+    base = alt.Chart(long)
+    lines = base.mark_line(point=True).encode(
+        x=alt.X("as_of:T", title="as of"), y=alt.Y("value:Q", title=None),
+        color=alt.Color("shop_id:N", title="shop"), tooltip=["shop_id", "as_of", "measure", "value", "limit"])
+    limit = base.mark_rule(color="#c62828", strokeDash=[4, 3]).encode(y="mean(limit):Q")
+    return (alt.layer(lines, limit).properties(width=320, height=180)
+            .facet(facet=alt.Facet("measure:N", title=None), columns=2).resolve_scale(y="independent")
+            .properties(title="Star Shop criteria over time against their limits (dashed)"))

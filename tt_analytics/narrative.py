@@ -188,12 +188,13 @@ def _cny(col: str | pl.Expr) -> pl.Expr:
 
 
 def deposit_status(deposit: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
-    """The deposit table with a `refund_status` per shop: open (not closed), refunded (closed,
-    balance 0), blocked, due (eligible, before its due date), overdue (eligible, past it)."""
+    """The deposit table with a `refund_status` per shop: open (not closed), nothing held (closed,
+    balance 0: refunded already or never paid), blocked, due (eligible, before its due date),
+    overdue (eligible, past it)."""
     closed = pl.col("closed_at").is_not_null()
     return deposit.with_columns(refund_status=(
         pl.when(~closed).then(pl.lit("open"))
-        .when(pl.col("balance") <= 0).then(pl.lit("refunded"))
+        .when(pl.col("balance") <= 0).then(pl.lit("nothing held"))
         .when(~pl.col("refund_eligible")).then(pl.lit("blocked"))
         .when(pl.col("refund_due_by") < as_of).then(pl.lit("overdue"))
         .otherwise(pl.lit("due"))))
@@ -382,3 +383,92 @@ def detector_quality_story(quality: pl.DataFrame) -> str:
                      + listing([f"{p} {fp} of {n}" for p, fp, n in
                                 honest.select("pattern", "false_positives", "orders").iter_rows()]) + ".")
     return " ".join(parts)
+
+
+# --- 01 Star Shop ---------------------------------------------------------------------------
+
+STAR_CRITERIA = ["SS-ACTIVE", "SS-GRAD", "SS-ORDERS", "SS-RATING", "SS-POINTS", "SS-FAKE"]
+
+
+def star_shop_criteria(star: pl.DataFrame) -> pl.DataFrame:
+    """One row per shop and criterion: `status` (pass, at risk, fail) and the measured `value`."""
+    def one(criterion: str, ok: str, value: pl.Expr) -> pl.DataFrame:
+        return star.select(
+            "shop_id", criterion=pl.lit(criterion),
+            status=pl.when(~pl.col(ok)).then(pl.lit("fail"))
+            .when(pl.col("at_risk").list.contains(criterion)).then(pl.lit("at risk"))
+            .otherwise(pl.lit("pass")),
+            value=value.cast(pl.Utf8).fill_null("none"))
+    return pl.concat([
+        one("SS-ACTIVE", "active_ok", pl.col("status")),
+        one("SS-GRAD", "graduated_ok", pl.format("graduated {}", pl.col("graduated_at"))),
+        one("SS-ORDERS", "orders_ok", pl.format("{} orders completed", "completed_orders")),
+        one("SS-RATING", "rating_ok", pl.format("rating {}", pl.col("rating").round(2))),
+        one("SS-POINTS", "points_ok", pl.format("{} active points", "active_points")),
+        one("SS-FAKE", "fake_ok", pl.format("{} fake/counterfeit violations", "fake_violations")),
+    ])
+
+
+def star_shop_story(star: pl.DataFrame, as_of: dt.date) -> str:
+    if star.height == 0:
+        return (f"As of {as_of} there is no TikTok shop of a Star Shop region (US) in this selection: "
+                f"the programme does not apply.")
+    period_start, period_end = star["period_start"].min(), star["period_end"].max()
+    eligible = star.filter(pl.col("eligible"))
+    risk = star.filter(pl.col("early_warning"))
+    failed = star.filter(~pl.col("eligible"))
+    by_criterion = (failed.select("shop_id", "failed").explode("failed").group_by("failed").len()
+                    .sort(["len", "failed"], descending=[True, False]))
+    one_short = failed.filter(pl.col("failed").list.len() == 1)
+    days_left = (period_end - as_of).days
+    parts = [f"Evaluation period **{period_start} to {period_end}** ({plural(days_left, 'day')} left after "
+             f"{as_of}). Of {plural(star.height, 'shop')}, **{eligible.height} meet every criterion** and "
+             f"{failed.height} do not."]
+    if failed.height:
+        parts.append("Criteria missed: " + listing([f"{c} by {n}" for c, n in by_criterion.iter_rows()]) + ".")
+    if risk.height:
+        parts.append(f"**{plural(risk.height, 'eligible shop')}** are close to losing the badge "
+                     f"({listing(risk['shop_id'].sort().to_list())}).")
+    if one_short.height:
+        parts.append(f"{plural(one_short.height, 'shop')} miss a single criterion and could gain the badge "
+                     f"this period: {listing(one_short['shop_id'].sort().to_list())}.")
+    return " ".join(parts)
+
+
+def star_shop_actions(star: pl.DataFrame, rules: dict) -> pl.DataFrame:
+    """What each shop must change, and by when (the period's last day), criterion by criterion.
+    `rules`: the resolved `star_shop_us` parameters."""
+    min_orders, min_rating = rules["min_completed_orders"], rules["min_rating"]
+    max_points = rules["max_points_exclusive"]
+    failing = (star.filter(~pl.col("eligible")).with_columns(failed_count=pl.col("failed").list.len())
+               .explode("failed").rename({"failed": "criterion"}))
+    risky = star.filter(pl.col("early_warning")).explode("at_risk").rename({"at_risk": "criterion"})
+
+    def what(c: pl.Expr) -> pl.Expr:
+        return (pl.when(c == "SS-ACTIVE").then(pl.format("Bring the shop back to active (now {})", "status"))
+                .when(c == "SS-GRAD").then(pl.lit("Graduate from the new-seller stage"))
+                .when(c == "SS-ORDERS").then(pl.format("Complete at least {} more orders by {}",
+                                                       (pl.lit(min_orders) - pl.col("completed_orders")).clip(0),
+                                                       "period_end"))
+                .when(c == "SS-RATING").then(pl.format("Raise the shop rating to {} by {}", pl.lit(min_rating), "period_end"))
+                .when(c == "SS-POINTS").then(pl.format(
+                    "Get below {} active points: appeal, or wait for points to expire (180 days)", pl.lit(max_points)))
+                .when(c == "SS-FAKE").then(pl.lit("Appeal the fake/counterfeit violations (APPEAL-1/2) or wait for them to expire"))
+                .otherwise(pl.lit("Check the criterion")))
+
+    def why(c: pl.Expr) -> pl.Expr:
+        return (pl.when(c == "SS-ORDERS").then(pl.format("{} completed orders, {} needed", "completed_orders", pl.lit(min_orders)))
+                .when(c == "SS-RATING").then(pl.format("rating {}, {} needed", pl.col("rating").round(2).cast(pl.Utf8).fill_null("none"),
+                                                       pl.lit(min_rating)))
+                .when(c == "SS-POINTS").then(pl.format("{} active points", "active_points"))
+                .when(c == "SS-FAKE").then(pl.format("{} active fake/counterfeit violations", "fake_violations"))
+                .when(c == "SS-GRAD").then(pl.lit("not graduated"))
+                .otherwise(pl.format("status {}", "status")))
+
+    fail_rows = failing.select("shop_id", priority=pl.when(pl.col("failed_count") <= 1).then(1).otherwise(2),
+                               action=what(pl.col("criterion")),
+                               why=pl.lit("fails ") + pl.col("criterion") + ": " + why(pl.col("criterion")))
+    risk_rows = risky.select("shop_id", priority=pl.lit(2),
+                             action=pl.lit("Keep the badge: watch ") + pl.col("criterion"),
+                             why=pl.lit("close to the limit: ") + why(pl.col("criterion")))
+    return _actions(fail_rows, risk_rows)

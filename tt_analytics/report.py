@@ -27,6 +27,7 @@ from .errors import InputError
 
 NOTEBOOKS_DIR = Path(__file__).resolve().parent.parent / "notebooks"
 KERNEL = "python3"
+TREND_DAYS = 56  # how far back the trend charts of the report go
 
 
 class NotebookFailed(InputError):
@@ -154,6 +155,18 @@ li{{margin-bottom:1rem}} .ok{{color:#1a7f37}} .fail{{color:#cf222e;font-weight:b
     return index
 
 
+def trend_series(data_dir: Path, as_of: dt.date, out: Path, days: int = TREND_DAYS,
+                 every: str = "week") -> Path | None:
+    """The series run behind the notebooks' trend charts, computed once for all of them; None when
+    this installation has no series mode (the notebooks then say the trends are not shown)."""
+    try:
+        from .series import evaluate_series
+    except ImportError:
+        return None
+    evaluate_series(data_dir, as_of - dt.timedelta(days=days), as_of, every=every, out=out, validate=False)
+    return out
+
+
 def build_report(data_dir: str | Path, as_of: dt.date | str, out: str | Path, *,
                  outputs: str | Path | None = None, show_code: bool = True,
                  notebooks_dir: str | Path | None = None, only: list[str] | None = None,
@@ -185,8 +198,9 @@ def build_report(data_dir: str | Path, as_of: dt.date | str, out: str | Path, *,
             raise InputError(f"no evaluate outputs (*.parquet) in {results_dir}", file=str(results_dir))
         catalog.write_warehouse(database, data_dir, results_dir)
 
-    parameters = {"data_dir": str(data_dir), "as_of": as_of.isoformat(),
-                  "results_dir": str(results_dir), "database": str(database)}
+    series_dir = trend_series(data_dir, as_of, run_dir / "series")
+    parameters = {"data_dir": str(data_dir), "as_of": as_of.isoformat(), "results_dir": str(results_dir),
+                  "database": str(database), "series_dir": str(series_dir) if series_dir else None}
     runs: list[NotebookRun] = []
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                   TimeElapsedColumn()) as progress:
