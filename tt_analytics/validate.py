@@ -33,7 +33,7 @@ from . import catalog, schema
 from .errors import InputError
 
 SUITES_DIR = Path(__file__).resolve().parent.parent / "expectations"
-STAGE = "_v_"  # prefix of the relations holding the staged rows while a run checks them (main schema: GX reads them)
+STAGE = "_v_"  # prefix of the relations holding the staged rows; the canonical views read them (main schema: GX too)
 # Freshness: the as-of date must fall inside the data's range (tables and their event time column).
 FRESHNESS = {"orders": "created_at"}
 FRESHNESS_SLACK_DAYS = 1  # UTC vs local day: a CN shop's last local day ends at 16:00 UTC the day before
@@ -299,11 +299,15 @@ class _Staged:
     src: catalog.Source
     original: list[str]  # source columns in file order (canonical and extra)
     extra: list[str]
-    relation: str  # staged rows (all of them)
-    batch: str  # staged rows minus exact duplicates: what the suite checks
+    relation: str  # staged rows (all of them), as read plus typed columns where a conversion was needed
+    batch: str  # view of the staged rows minus exact duplicates, canonical columns typed: what the suite checks
+    converted: set[str] = field(default_factory=set)  # canonical non-text columns parsed from another type
+    absent: set[str] = field(default_factory=set)  # canonical columns the source does not have
 
 
-def _stage(con: duckdb.DuckDBPyConnection, src: catalog.Source, s: dict, data_dir: Path) -> _Staged:
+def _stage(con: duckdb.DuckDBPyConnection, src: catalog.Source, s: dict) -> _Staged:
+    """Read the source once into `_v_<table>`: the original columns, typed copies of those that
+    need parsing, the row's file and position. Nothing is dropped or coerced here."""
     t = schema.table(src.table)
     for f in src.files:
         if f.stat().st_size == 0:
@@ -329,68 +333,107 @@ def _stage(con: duckdb.DuckDBPyConnection, src: catalog.Source, s: dict, data_di
         raise InputError(f"column names starting with '_' are reserved for validation output; rename {reserved}",
                          file=str(src.path), column=reserved[0])
     types = dict(cols)
-    select = ["row_number() OVER () AS _n", "_file",
-              ("file_row_number + 1" if src.fmt == "parquet" else "NULL::BIGINT") + " AS _frn"]
-    for c in t.columns:
-        if c.name in types:
-            if c.dtype != "str":
-                select.append(f"{_q(c.name)} AS {_q(raw_name(c.name))}")
-            select.append(f"CAST({_typed_expr(c, c.name, types[c.name])} AS {c.duckdb_type}) AS {_q(c.name)}")
-        else:
-            if c.dtype != "str":
-                select.append(f"NULL AS {_q(raw_name(c.name))}")
-            select.append(f"CAST(NULL AS {c.duckdb_type}) AS {_q(c.name)}")
-    extra = [n for n in names if n not in t.names]
-    select += [_q(n) for n in extra]
-    if src.fmt == "csv":  # newlines inside quoted values, to turn record numbers into line numbers
+    if src.fmt == "parquet":  # file position from the reader: no window needed
+        files = "[" + ", ".join(catalog._lit(f) for f in src.files) + "]"
+        stored = [f"(CAST(list_position({files}, _file) AS BIGINT) << 40) + file_row_number AS _n", "_file",
+                  "file_row_number + 1 AS _frn", "0 AS _nl"]
+    else:  # row_number() OVER () numbers rows in file order (DuckDB preserves insertion order)
         has_nl = " OR ".join(f"contains({_q(n)}, chr(10))" for n in names)
         count = " + ".join(f"coalesce(length({_q(n)}) - length(replace({_q(n)}, chr(10), '')), 0)" for n in names)
-        select.append(f"CASE WHEN {has_nl} THEN {count} ELSE 0 END AS _nl")
-    else:
-        select.append("0 AS _nl")
+        stored = ["row_number() OVER () AS _n", "_file", "NULL::BIGINT AS _frn",
+                  f"CASE WHEN {has_nl} THEN {count} ELSE 0 END AS _nl"]  # quoted newlines, for line numbers
+    batch = ["_n", "_file", "_frn", "_nl"]
+    converted, absent = set(), set()
+    for c in t.columns:
+        q = _q(c.name)
+        if c.name not in types:
+            absent.add(c.name)
+            batch.append(f"CAST(NULL AS {c.duckdb_type}) AS {q}")
+            if c.dtype != "str":
+                batch.append(f"NULL AS {_q(raw_name(c.name))}")
+        elif c.dtype == "str":
+            stored.append(q if types[c.name] == "VARCHAR" else f"CAST({q} AS VARCHAR) AS {q}")
+            batch.append(q)
+        elif types[c.name] == schema.DUCKDB_TYPES[c.dtype].replace("TIMESTAMPTZ", "TIMESTAMP WITH TIME ZONE"):
+            stored.append(q)  # already the right type: the original is the typed value
+            batch += [q, f"{q} AS {_q(raw_name(c.name))}"]
+        else:
+            converted.add(c.name)
+            stored += [f"{q} AS {_q(raw_name(c.name))}",
+                       f"CAST({_typed_expr(c, c.name, types[c.name])} AS {c.duckdb_type}) AS {q}"]
+            batch += [q, _q(raw_name(c.name))]
+    extra = [n for n in names if n not in t.names]
+    stored += [_q(n) for n in extra]
+    batch += [_q(n) for n in extra]
     rel = _rel(t.name)
+    # Parquet is columnar and positions come from the reader: a view re-reads it at Parquet speed
+    # instead of copying it. CSV is parsed once into a table (row numbers need one ordered read).
+    kind = "VIEW" if src.fmt == "parquet" else "TABLE"
     try:
-        # row_number() OVER () numbers rows in file order (DuckDB preserves insertion order).
-        con.execute(f"CREATE OR REPLACE TABLE {rel} AS SELECT {', '.join(select)} FROM ({scan})")
+        catalog.drop(con, rel.strip('"'))
+        con.execute(f"CREATE {kind} {rel} AS SELECT {', '.join(stored)} FROM ({scan})")
+        if kind == "VIEW":  # surface unreadable files now, not in the middle of the checks
+            con.execute(f"SELECT count(*) FROM {rel}").fetchone()
     except duckdb.Error as e:
         raise _file_error(src, e) from None
-    return _Staged(t.name, src, names, extra, rel, _rel(t.name, "_batch"))
+    st = _Staged(t.name, src, names, extra, rel, _rel(t.name, "_batch"), converted, absent)
+    st.batch_select = ", ".join(batch)  # type: ignore[attr-defined]
+    return st
 
 
 def _originals(st: _Staged) -> list[str]:
     """Staged expressions giving each original column as text, in file order."""
-    t = schema.table(st.table)
     out = []
     for n in st.original:
-        if n in t.names and t.column(n).dtype != "str":
-            out.append(f"CAST({_q(raw_name(n))} AS VARCHAR) AS {_q(n)}")
-        else:
-            out.append(f"CAST({_q(n)} AS VARCHAR) AS {_q(n)}")
+        src = raw_name(n) if n in st.converted else n
+        out.append(f"CAST({_q(src)} AS VARCHAR) AS {_q(n)}")
     return out
 
 
+def _columns_of(e: dict) -> set[str]:
+    k = e["kwargs"]
+    cols = {k.get("column"), k.get("column_A"), k.get("column_B"), e["meta"].get("column"), *k.get("column_list", [])}
+    return {c[len("_raw_"):] if c.startswith("_raw_") else c for c in cols if c}
+
+
 def _check(con: duckdb.DuckDBPyConnection, st: _Staged, s: dict) -> list[tuple[int, str, str | None, int]]:
-    """Exact duplicates out, then every row-level expectation as one SQL pass. Leaves
-    `_dups`/`_bad` tables of (_n, reasons) in the stage schema."""
+    """Exact duplicates out, then every row-level expectation as one SQL pass. Leaves the
+    `_v_<table>_dups` (_n, first_n) and `_v_<table>_bad` (_n, reasons, flags) tables."""
     t = schema.table(st.table)
     rel = st.relation
-    orig = ", ".join(_q(raw_name(n)) if n in t.names and t.column(n).dtype != "str" else _q(n) for n in st.original)
-    # Exact duplicates: only rows sharing a key can be identical, so look among those (cheap at scale).
+    orig = ", ".join(_q(raw_name(n)) if n in st.converted else _q(n) for n in st.original)
+    # Exact duplicates: only rows sharing a key can be identical, so look among those (at scale
+    # there are usually none, and then the whole-row comparison is skipped).
+    dups, dupkeys = _rel(st.table, "_dups"), _rel(st.table, "_dupkeys")
+    keys = ", ".join(_q(k) for k in t.key)
     if t.key:
-        keys = ", ".join(_q(k) for k in t.key)
-        candidates = (f"SELECT * FROM {rel} WHERE ({keys}) IN "
-                      f"(SELECT {keys} FROM {rel} GROUP BY ALL HAVING count(*) > 1)")
+        con.execute(f"CREATE OR REPLACE TABLE {dupkeys} AS SELECT {keys} FROM {rel} GROUP BY ALL HAVING count(*) > 1")
+        any_dupkey = con.execute(f"SELECT count(*) FROM {dupkeys}").fetchone()[0] > 0
+        candidates = f"SELECT * FROM {rel} WHERE ({keys}) IN (SELECT {keys} FROM {dupkeys})"
     else:
-        candidates = f"SELECT * FROM {rel}"
-    dups = _rel(st.table, "_dups")
-    con.execute(f"""CREATE OR REPLACE TABLE {dups} AS
-        SELECT _n, first_n FROM (SELECT _n, min(_n) OVER (PARTITION BY {orig}) AS first_n FROM ({candidates}))
-        WHERE _n > first_n""")
-    con.execute(f"CREATE OR REPLACE VIEW {st.batch} AS SELECT * FROM {rel} WHERE _n NOT IN (SELECT _n FROM {dups})")
-    checks = []
+        any_dupkey, candidates = True, f"SELECT * FROM {rel}"
+    if any_dupkey:
+        con.execute(f"""CREATE OR REPLACE TABLE {dups} AS
+            SELECT _n, first_n FROM (SELECT _n, min(_n) OVER (PARTITION BY {orig}) AS first_n FROM ({candidates}))
+            WHERE _n > first_n""")
+    else:
+        con.execute(f"CREATE OR REPLACE TABLE {dups} (_n BIGINT, first_n BIGINT)")
+    con.execute(f"CREATE OR REPLACE VIEW {st.batch} AS SELECT {st.batch_select} FROM {rel} "  # type: ignore[attr-defined]
+                f"WHERE _n NOT IN (SELECT _n FROM {dups})")
+    checks, skipped = [], []
     for i, e in enumerate(s["expectations"]):
         p = unexpected_predicate(e, st.batch)
-        if p is not None:
+        if p is None:
+            continue
+        cols = _columns_of(e)
+        # Provably empty checks are skipped (a column the file lacks is all null; a column that was
+        # already of its type cannot fail to parse); they count 0, as GX finds.
+        # Likewise a key with no duplicate in the file has none among the rows checked.
+        if (e["meta"]["check"] != "not_null" and cols & st.absent) or \
+                (e["meta"]["check"] == "type" and not cols & st.converted) or \
+                (e["meta"]["check"] == "unique" and t.key and not any_dupkey):
+            skipped.append((i, e))
+        else:
             checks.append((i, e, p))
     bad = _rel(st.table, "_bad")
     if checks:
@@ -406,13 +449,16 @@ def _check(con: duckdb.DuckDBPyConnection, st: _Staged, s: dict) -> list[tuple[i
     else:
         con.execute(f"CREATE OR REPLACE TABLE {bad} (_n BIGINT, reasons VARCHAR[], flags BOOLEAN[])")
         counts = ()
-    return [(i, e["type"], e["meta"].get("column"), int(n)) for (i, e, _), n in zip(checks, counts)]
+    found = [(i, e["type"], e["meta"].get("column"), int(n)) for (i, e, _), n in zip(checks, counts)]
+    return sorted(found + [(i, e["type"], e["meta"].get("column"), 0) for i, e in skipped])
 
 
 def _line_numbers(con: duckdb.DuckDBPyConnection, st: _Staged, ns: str) -> str:
     """SQL of (_n, _row, _source) for the staged row numbers selected by `ns`: Parquet row index
     (1-based), CSV physical line number (header is line 1; quoted newlines counted)."""
     rel = st.relation
+    if st.src.fmt == "parquet":
+        return f"SELECT _n, _frn AS _row, _file AS _source FROM {rel} WHERE _n IN ({ns})"
     return f"""
         WITH want AS (SELECT s._n, s._file, s._frn FROM {rel} s WHERE s._n IN ({ns})),
              firsts AS (SELECT _file, min(_n) AS first_n FROM {rel} GROUP BY _file),
@@ -529,6 +575,7 @@ def validate_into(con: duckdb.DuckDBPyConnection, data_dir: str | Path, out: str
     `data_docs` is false: GX takes ~10 s to import) the GX Data Docs in OUT/data_docs/."""
     data_dir = Path(data_dir)
     as_of = _as_date(as_of)
+    con.execute("SET enable_progress_bar = false")
     try:
         sources, unknown = catalog.discover(data_dir)
     except FileNotFoundError:
@@ -557,14 +604,14 @@ def validate_into(con: duckdb.DuckDBPyConnection, data_dir: str | Path, out: str
                          "status": STATUS_OK, "notes": "no file: empty table"})
             continue
         s = suites[name] = load_suite(name)
-        st = staged[name] = _stage(con, sources[name], s, data_dir)
+        st = staged[name] = _stage(con, sources[name], s)
         report.sql_counts[name] = _check(con, st, s)
         dups, bad = _rel(name, "_dups"), _rel(name, "_bad")
-        # The accepted rows become the canonical relation the rules (and later references) read.
+        # The accepted rows become the canonical relation the rules (and later references) read: a
+        # view over the staged rows (no copy of a 10M-row table), in file order.
         catalog.drop(con, name)
         cols = ", ".join(_q(c) for c in t.names)
-        con.execute(f"CREATE TABLE {_q(name)} AS SELECT {cols} FROM {st.batch} "
-                    f"WHERE _n NOT IN (SELECT _n FROM {bad}) ORDER BY _n")
+        con.execute(f"CREATE VIEW {_q(name)} AS SELECT {cols} FROM {st.batch} WHERE _n NOT IN (SELECT _n FROM {bad})")
         # Quarantine: every original column as text, line/row number, all reasons.
         q_ns = f"SELECT _n FROM {bad} UNION ALL SELECT _n FROM {dups}"
         lines = _line_numbers(con, st, q_ns)
@@ -623,11 +670,6 @@ def validate_into(con: duckdb.DuckDBPyConnection, data_dir: str | Path, out: str
         report.summary.write_parquet(out / "validation.parquet")
         if data_docs:
             report.data_docs, report.gx_counts = run_gx(con, staged, suites, out, as_of)
-    for name in staged:
-        for suffix in ("_batch",):
-            con.execute(f"DROP VIEW IF EXISTS {_rel(name, suffix)}")
-        for suffix in ("", "_dups", "_bad"):
-            con.execute(f"DROP TABLE IF EXISTS {_rel(name, suffix)}")
     return report
 
 
