@@ -39,16 +39,20 @@ WITH dy AS (
       AND CAST(v.recorded_at AT TIME ZONE d.tz AS DATE) > $as_of - CAST($evasion_window_days AS INTEGER)
       AND CAST(v.recorded_at AT TIME ZONE d.tz AS DATE) <= $as_of
     GROUP BY d.shop_id
+), penalised AS (
+    -- Douyin shops with a serious-violation penalty (not overturned) up to the as-of date
+    SELECT DISTINCT d.shop_id
+    FROM dy d JOIN violations v USING (shop_id)
+    WHERE list_contains($serious_violation_types, v.violation_type)
+      AND coalesce(v.appeal_status, 'none') <> 'overturned'
+      AND CAST(v.recorded_at AT TIME ZONE d.tz AS DATE) <= $as_of
 ), related AS (
-    -- other Douyin shops of the same controller, and those with a serious-violation penalty
-    SELECT d.shop_id, count(DISTINCT o.shop_id) AS related_shops,
-           list_sort(list(DISTINCT o.shop_id) FILTER (WHERE EXISTS (
-               SELECT 1 FROM violations v JOIN shop_zones oz ON oz.shop_id = v.shop_id
-               WHERE v.shop_id = o.shop_id
-                 AND list_contains($serious_violation_types, v.violation_type)
-                 AND coalesce(v.appeal_status, 'none') <> 'overturned'
-                 AND CAST(v.recorded_at AT TIME ZONE oz.tz AS DATE) <= $as_of))) AS related_shops_penalised
-    FROM dy d JOIN dy o ON o.controller_id = d.controller_id AND o.shop_id <> d.shop_id
+    -- other Douyin shops of the same controller, and those of them that were penalised
+    SELECT d.shop_id, count(*) AS related_shops,
+           list_sort(list(o.shop_id) FILTER (WHERE p.shop_id IS NOT NULL)) AS related_shops_penalised
+    FROM dy d
+    JOIN dy o ON o.controller_id = d.controller_id AND o.shop_id <> d.shop_id
+    LEFT JOIN penalised p ON p.shop_id = o.shop_id
     GROUP BY d.shop_id
 ), measured AS (
     SELECT d.shop_id, d.status, d.controller_id,
