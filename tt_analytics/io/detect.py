@@ -19,6 +19,7 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
+import openpyxl
 import polars as pl
 
 from .. import schema
@@ -63,7 +64,16 @@ def _delimiter(path: Path, header: str) -> str:
 def header_of(path: Path) -> list[str]:
     ext = path.suffix.lower()
     if ext in EXCEL_EXT:
-        return list(read_excel(path, header_only=True).columns)
+        try:  # read-only mode reads just the first row, not the whole workbook
+            wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+            try:
+                first = next(wb.worksheets[0].iter_rows(max_row=1, values_only=True), ())
+            finally:
+                wb.close()
+        except Exception as e:  # openpyxl raises several kinds for a broken workbook
+            raise InputError(f"cannot read the workbook ({type(e).__name__}: {e}); expected an .xlsx export",
+                             file=str(path)) from None
+        return [str(h).strip() for h in first if h is not None]
     if ext in TEXT_EXT:
         text, _ = decode(path)
         first = text.split("\n", 1)[0].rstrip("\r")

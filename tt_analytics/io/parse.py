@@ -53,7 +53,8 @@ def clean_text(df: pl.DataFrame, keep: tuple[str, ...] = ("_row",)) -> pl.DataFr
 def region_timezone(region: str) -> str:
     if region not in schema.REGIONS:
         raise InputError(f"region must be one of {', '.join(schema.REGIONS)}, got {region!r}")
-    zones = params.load(dt.date.today())["regions"]["timezone"]
+    # only the regions file: resolving every rule file costs more than a whole small ingest
+    zones = params.resolve(params.raw("regions"), dt.date.today(), "regions")["timezone"]
     return zones[region]
 
 

@@ -102,26 +102,49 @@ def _pads(key: bytes) -> tuple[bytes, bytes]:
     return bytes(b ^ 0x36 for b in block), bytes(b ^ 0x5C for b in block)
 
 
-def hmac_series(values: pl.Series, kind: str, key: bytes) -> pl.Series:
-    """HMAC-SHA256 hex of `kind:value` for every value (null stays null). Computed once per
-    distinct value in DuckDB, then joined back."""
-    if kind not in KINDS:
-        raise ValueError(f"unknown PII kind {kind!r}")
-    values = values.cast(pl.String)
-    distinct = pl.DataFrame({"v": values.drop_nulls().unique()})
-    if distinct.height == 0:
-        return pl.Series(values.name, [None] * len(values), dtype=pl.String)
+_CON: duckdb.DuckDBPyConnection | None = None
+
+
+def _con() -> duckdb.DuckDBPyConnection:
+    """One in-memory DuckDB connection for hashing (opening one costs more than hashing a file)."""
+    global _CON
+    if _CON is None:
+        _CON = duckdb.connect()
+    return _CON
+
+
+def _hash_table(pairs: pl.DataFrame, key: bytes) -> pl.DataFrame:
+    """(kind, v) distinct pairs -> (kind, v, h) with h = HMAC-SHA256 hex of `kind:v`."""
     ipad, opad = _pads(key)
-    con = duckdb.connect()
+    con = _con().cursor()
     try:
-        con.register("distinct_values", distinct)
-        table = con.sql(
-            "SELECT v, sha256($opad || unhex(sha256($ipad || encode($kind || ':' || v)))) AS h "
-            "FROM distinct_values", params={"ipad": ipad, "opad": opad, "kind": kind}).pl()
+        con.register("distinct_values", pairs)
+        return con.sql(
+            "SELECT kind, v, sha256($opad || unhex(sha256($ipad || encode(kind || ':' || v)))) AS h "
+            "FROM distinct_values", params={"ipad": ipad, "opad": opad}).pl()
     finally:
         con.close()
-    out = pl.DataFrame({"v": values}).join(table, on="v", how="left", maintain_order="left")
-    return out["h"].alias(values.name)
+
+
+def hash_frame(values: dict[str, tuple[str, pl.Series]], key: bytes) -> dict[str, pl.Series]:
+    """{name: (kind, values)} -> {name: hashes}: every distinct value hashed once, in one query."""
+    for kind, _ in values.values():
+        if kind not in KINDS:
+            raise ValueError(f"unknown PII kind {kind!r}")
+    pairs = pl.concat([pl.DataFrame({"kind": kind, "v": s.cast(pl.String)}).drop_nulls().unique()
+                       for kind, s in values.values()] or [pl.DataFrame(schema={"kind": pl.String, "v": pl.String})])
+    table = _hash_table(pairs.unique(), key) if pairs.height else pl.DataFrame(
+        schema={"kind": pl.String, "v": pl.String, "h": pl.String})
+    out = {}
+    for name, (kind, s) in values.items():
+        frame = pl.DataFrame({"kind": pl.Series([kind] * len(s), dtype=pl.String), "v": s.cast(pl.String)})
+        out[name] = frame.join(table, on=["kind", "v"], how="left", maintain_order="left")["h"].alias(name)
+    return out
+
+
+def hmac_series(values: pl.Series, kind: str, key: bytes) -> pl.Series:
+    """HMAC-SHA256 hex of `kind:value` for every value (null stays null)."""
+    return hash_frame({values.name: (kind, values)}, key)[values.name]
 
 
 def hash_columns(df: pl.DataFrame, spec: dict[str, tuple[str, pl.Expr]], key: bytes) -> pl.DataFrame:
@@ -129,13 +152,15 @@ def hash_columns(df: pl.DataFrame, spec: dict[str, tuple[str, pl.Expr]], key: by
     if not spec:
         return df
     norm = df.select([e.alias(name) for name, (_, e) in spec.items()])
-    return df.with_columns([hmac_series(norm[name], kind, key).alias(name) for name, (kind, _) in spec.items()])
+    hashed = hash_frame({name: (kind, norm[name]) for name, (kind, _) in spec.items()}, key)
+    return df.with_columns(list(hashed.values()))
 
 
 def redact(df: pl.DataFrame, columns: list[str], key: bytes) -> pl.DataFrame:
     """Replace personal-data columns of raw rows (kept for rejected-row reports) by a keyed hash,
     so that even a rejected row never carries a name, phone or address in clear text."""
     present = [c for c in columns if c in df.columns]
-    return df.with_columns([
-        pl.concat_str([pl.lit("hmac:"), hmac_series(df[c].cast(pl.String), "redacted", key).str.slice(0, 16)])
-        .alias(c) for c in present])
+    if not present:
+        return df
+    hashed = hash_frame({c: ("redacted", df[c].cast(pl.String)) for c in present}, key)
+    return df.with_columns([(pl.lit("hmac:") + h.str.slice(0, 16)).alias(c) for c, h in hashed.items()])

@@ -30,6 +30,17 @@ from .. import schema
 from ..errors import InputError
 
 REJECTED_DIR = "_rejected"
+_SHARED: duckdb.DuckDBPyConnection | None = None
+
+
+def _connect() -> duckdb.DuckDBPyConnection:
+    """A cursor on one shared in-memory connection (opening a connection per table is slow)."""
+    global _SHARED
+    if _SHARED is None:
+        _SHARED = duckdb.connect()
+    con = _SHARED.cursor()
+    con.execute("SET TimeZone = 'UTC'")
+    return con
 TEXT_DIR = "_original_text"
 
 
@@ -86,9 +97,8 @@ def write_table(into: Path, table: str, df: pl.DataFrame, part: str) -> int:
     target = folder / f"{part}.parquet"
     group = replace_group(table)
     replaced = 0
-    con = duckdb.connect()
+    con = _connect()
     try:
-        con.execute("SET TimeZone = 'UTC'")
         con.register("new_rows", df.select(group).unique())
         match = " AND ".join(f'o."{c}" IS NOT DISTINCT FROM n."{c}"' for c in group)
         for p in _parts(folder):
@@ -123,9 +133,8 @@ def existing_rows(into: Path, table: str) -> pl.DataFrame | None:
                                                      if (into / f"{table}.parquet").is_file() else [])
     if not files:
         return None
-    con = duckdb.connect()
+    con = _connect()
     try:
-        con.execute("SET TimeZone = 'UTC'")
         lits = ", ".join("'" + str(f).replace("'", "''") + "'" for f in files)
         return con.sql(f"SELECT * FROM read_parquet([{lits}], union_by_name=true)").pl()
     finally:
