@@ -103,3 +103,26 @@ def test_alliance_rejects_an_unknown_positive_rate_source():
             "expect": {"alliance": []}}
     with pytest.raises(InputError, match="positive_rate_source.*'platform'.*shop_ratings_then_reviews"):
         run_case(case)
+
+
+def test_a_new_deposit_amount_is_a_dated_value(tmp_path):
+    """DEP-TABLE values are dated: a custom rules folder adds 5,000 for enterprise apparel from 2026."""
+    import copy
+
+    import yaml
+
+    from tt_analytics import params
+    table = copy.deepcopy(params.raw("douyin_deposit_cn"))  # raw() is cached: never change it in place
+    table["amounts"]["enterprise"]["apparel"]["values"][dt.date(2026, 1, 1)] = {"value": 5000}
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "douyin_deposit_cn.yaml").write_text(yaml.safe_dump(table, allow_unicode=True), encoding="utf-8")
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "shops.csv").write_text("shop_id,platform,region,status,entity_type\nd1,douyin,CN,active,enterprise\n",
+                                    encoding="utf-8")
+    (data / "shop_categories.csv").write_text("shop_id,category\nd1,apparel\n", encoding="utf-8")
+    required = {as_of: evaluate_data_folder(data, as_of, validate=False, rules_dir=rules,
+                                            outputs=["deposit"])["deposit"]["required_deposit"].to_list()
+                for as_of in ("2025-12-31", "2026-01-01")}
+    assert required == {"2025-12-31": [4000.0], "2026-01-01": [5000.0]}
