@@ -224,3 +224,21 @@ def test_missing_required_header_names_the_column(tmp_path):
     with pytest.raises(InputError) as e:
         ingest([src], tmp_path / "data", shop_id=SHOP, region="US")
     assert e.value.column == "SKU ID" and e.value.row == 1 and "us.csv" in str(e.value)
+
+
+def test_excel_date_cells_and_fixed_file_replaces_rejected_rows(tmp_path):
+    import datetime as dt
+    rows = [line("576461413038785901", "A", 1, "MYR 1.00", "05/11/2026 10:00:00"),
+            line("576461413038785902", "B", 1, "MYR 1.00", "05/11/2026 10:00:00")]
+    rows[1]["Created Time"] = dt.datetime(2026, 11, 6, 9, 30)  # a real date cell, not text
+    rows[1]["Paid Time"] = "not a time"
+    src = write_xlsx(tmp_path / "in" / "my.xlsx", rows)
+    summary = ingest([src], tmp_path / "data", shop_id=SHOP, region="SEA")
+    assert summary.filter(pl.col("table") == "orders")["rows_rejected"][0] == 1
+    assert len(list((tmp_path / "data" / "_rejected").glob("*.parquet"))) == 1
+    rows[1]["Paid Time"] = None
+    write_xlsx(src, rows)
+    ingest([src], tmp_path / "data", shop_id=SHOP, region="SEA")
+    assert not list((tmp_path / "data" / "_rejected").glob("*.parquet"))
+    orders = table(tmp_path / "data", "orders")
+    assert str(orders["created_at"][1]) == "2026-11-06 01:30:00+00:00"

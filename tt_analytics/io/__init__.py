@@ -109,6 +109,9 @@ def ingest(paths: Iterable[str | Path], into: str | Path, shop_id: str | None = 
     rows = []
     for target, result, h in loaded:
         rej = result.rejected_frame()
+        # a fixed version of the same file replaces the earlier version's rejected rows
+        for stale in (into / store.REJECTED_DIR).glob(f"{store.safe_name(target)}-*.parquet"):
+            stale.unlink()
         store.write_side(into, store.REJECTED_DIR, f"{store.safe_name(target)}-{h[:8]}", rej)
         texts = None if result.texts is None else result.texts.with_columns(pl.lit(target.name).alias("source"))
         store.write_side(into, store.TEXT_DIR, f"part-{h}", texts)
