@@ -2,7 +2,8 @@
 -- Daily facts of the return/refund resolution rate: seller-fault return and refund requests
 -- (denominator, by local request day) and those resolved within $resolve_days days of the request
 -- (numerator, from the local day of the resolution). The window is shifted back by the parameter
--- outcome_lag_days (metrics.sql) so that every request's outcome is known on the as-of date.
+-- outcome_lag_days (metrics.sql): 0 = the last 30 days (open requests count as not resolved), 30 =
+-- requests whose 30-day outcome is known on the as-of date.
 -- Rules: RRR.
 WITH r AS (
     SELECT r.shop_id, r.requested_at, r.resolved_at,
