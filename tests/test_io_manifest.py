@@ -131,3 +131,13 @@ def test_shop_row_keeps_existing_status(tmp_path):
     con = catalog.connect()
     catalog.attach(con, data)
     assert con.sql("SELECT status FROM shops").fetchall() == [("frozen",)]
+
+
+def test_secret_in_a_git_tree_is_fine_when_git_ignores_it(tmp_path, monkeypatch):
+    repo = tmp_path / "home"
+    repo.mkdir()
+    if subprocess.run(["git", "init", "-q", str(repo)], capture_output=True).returncode != 0:
+        pytest.skip("git is not installed")
+    (repo / ".gitignore").write_text("secret.key\n")
+    monkeypatch.setenv("TT_ANALYTICS_SECRET", str(repo / "secret.key"))
+    assert len(pii.secret_key(tmp_path / "data")) == 32

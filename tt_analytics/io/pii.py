@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import subprocess
 from pathlib import Path
 
 import duckdb
@@ -41,9 +42,16 @@ def _inside(path: Path, folder: Path) -> bool:
 
 
 def _in_git_tree(path: Path) -> Path | None:
+    """The git work tree holding `path`, unless git ignores the path there (a dotfiles repo in
+    the home folder with the secret in .gitignore is fine)."""
     for parent in path.resolve().parents:
         if (parent / ".git").exists():
-            return parent
+            try:
+                ignored = subprocess.run(["git", "-C", str(parent), "check-ignore", "-q", str(path.resolve())],
+                                         capture_output=True, timeout=10).returncode == 0
+            except (OSError, subprocess.SubprocessError):
+                ignored = False
+            return None if ignored else parent
     return None
 
 
