@@ -196,3 +196,15 @@ def test_a_new_dated_value_applies_from_its_date(tmp_path):
     (tmp_path / "tiktok_metrics.yaml").write_text(newer, encoding="utf-8")
     assert params.load("2026-11-19", tmp_path)["tiktok_metrics"]["metrics"]["SFCR"]["target"] == 0.025
     assert params.load("2026-11-20", tmp_path)["tiktok_metrics"]["metrics"]["SFCR"]["target"] == 0.05
+
+
+QUERY_DIR = Path(__file__).parent.parent / "tt_analytics" / "queries" / "tiktok"
+
+
+@pytest.mark.parametrize("path", sorted(QUERY_DIR.glob("*.sql")), ids=lambda p: p.name)
+def test_queries_have_a_header_and_transpile_to_spark(path):
+    import sqlglot
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith(f"-- name: tiktok/{path.stem}\n"), "header must name the query"
+    assert re.search(r"^-- Rules: .+", text, flags=re.M), "header must list the rule IDs"
+    sqlglot.transpile(text, read="duckdb", write="spark", unsupported_level=sqlglot.ErrorLevel.RAISE)
