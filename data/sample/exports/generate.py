@@ -1,4 +1,5 @@
-"""Write the bundled sample raw exports (deterministic; fake people, phones and addresses).
+"""Write the bundled sample raw exports (same content every run; the XLSX container carries a
+save timestamp, so its bytes differ). Fake people, phones and addresses.
 
     .venv/bin/python data/sample/exports/generate.py
 
@@ -183,7 +184,7 @@ def write_douyin(orders_path: Path, aftersales_path: Path, rng: random.Random) -
     s = lambda t: t.strftime(fmt) if t else ""  # noqa: E731
     people = []
     for i in range(30):
-        p = person(rng, i, "1380000{:04d}", "幸福路{n}号")
+        p = person(rng, i, "+86 138 0000 {:04d}", "幸福路{n}号")
         people.append(p)
     rows, completed = [], []
     for k, created in enumerate(created_times(rng, 50)):
