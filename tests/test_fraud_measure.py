@@ -4,6 +4,7 @@ with tt_analytics.fraud.measure. Precision and recall are asserted, overall and 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import random
 
 import polars as pl
@@ -11,6 +12,8 @@ import pytest
 
 from tt_analytics.fraud import measure
 
+# the tracking-number verdict cache is tested on its own; elsewhere it stays off (no files in ~/.cache)
+os.environ["TT_ANALYTICS_CACHE_DIR"] = "off"
 AS_OF = dt.date(2026, 11, 20)
 END = dt.datetime(2026, 11, 20, 12, tzinfo=dt.timezone.utc)
 VOCAB = ("soft warm cozy bright sturdy light fits runs small large colour fabric stitching zipper pocket "
@@ -102,7 +105,8 @@ class Planter:
                 self.order(f"s{r.randrange(1, len(self.shops))}", acct, self.when())
         farm_text = "Absolutely love it, great quality and super fast shipping, highly recommend!"
         for j in range(6):  # FT-REVIEW: the same glowing text from six accounts
-            self.order("s1", self.buyer(f"rf{j}"), self.when(), review=farm_text, pattern="review_farm", fake=True)
+            self.order("s1", self.buyer(f"rf{j}"), start + dt.timedelta(hours=2 * j), review=farm_text,
+                       pattern="review_farm", fake=True)
         for i in range(4):  # look-alike: households share an address (and write alike)
             shop = self.shop()
             for j in range(4):
@@ -162,3 +166,16 @@ def test_scores_count_true_and_false_positives():
     assert rows["self_purchase"]["precision"] == 0.5 and rows["self_purchase"]["recall"] == 1.0
     assert rows["review_farm"]["recall"] == 0.0 and rows["household"]["false_positive_rate"] == 0.0
     assert rows["honest"]["false_positives"] == 1
+
+
+def test_synthetic_generator_small_set(tmp_path_factory):
+    """The project's synthetic generator (tt_analytics.synth) at a small size: its planted fake
+    patterns are found and its honest look-alikes are left alone."""
+    from tt_analytics.synth import synthesize
+    folder = tmp_path_factory.mktemp("synth") / "data"
+    synthesize(folder, shops=12, orders=4000, seed=7, as_of=AS_OF, progress=False)
+    table, _ = measure.evaluate_folder(folder, AS_OF)
+    overall = table.filter(pl.col("pattern") == "overall").row(0, named=True)
+    assert overall["precision"] >= 0.95 and overall["recall"] >= 0.95, table
+    for row in table.filter(pl.col("is_fake") == False).iter_rows(named=True):  # noqa: E712
+        assert row["suspected"] == 0, row

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import os
 
 import pytest
 
@@ -20,6 +21,8 @@ from tt_analytics import catalog, params
 # `tt_analytics.evaluate` is also the name of the package's evaluate() function: import the module
 evaluate = importlib.import_module("tt_analytics.evaluate")
 
+# the tracking-number verdict cache is tested on its own; elsewhere it stays off (no files in ~/.cache)
+os.environ["TT_ANALYTICS_CACHE_DIR"] = "off"
 AS_OF = dt.date(2026, 11, 20)
 T0 = dt.datetime(2026, 11, 1, 10, 0, tzinfo=dt.timezone.utc)
 
@@ -199,7 +202,7 @@ def test_order_brushing_concentration_but_not_a_viral_burst():
             [order(f"w{i}", "fan0", 300.1 + i / 40) for i in range(2)]  # a fan ordering 3 times in the rush
     got = flagged(run(build(base() + brusher + other + viral)))
     assert set(got) == {f"x{i}" for i in range(5)}
-    assert "order brushing: the buyer placed 5 of the shop's 6 orders within 60 minutes (2 buyers, concentration 3.0)" \
+    assert "order brushing: the buyer placed 5 of the shop's 6 orders within 60 minutes (2 buyer groups, concentration 3.0)" \
         in got["x0"]["explanation"]
 
 
@@ -207,11 +210,13 @@ def test_duplicate_reviews_from_different_buyers_not_from_one_household():
     farm = [order(f"f{i}", f"farm{i}", 100 + i * 3) for i in range(4)]
     house = [order(f"h{i}", f"hh{i}", 150 + i, ship_to_address_hash="addr-home", zip_to="90210") for i in range(3)]
     texts = {"f0": "Amazing quality, fast delivery, will buy again!!", "f1": "amazing quality fast delivery will buy again",
-             "f2": "Amazing quality - fast delivery - will buy again", "f3": "Fast delivery, amazing quality, will buy again",
+             "f2": "Amazing quality - fast delivery - will buy again", "f3": "Honestly... amazing quality, fast delivery, will buy again 👍",
              "h0": "Lovely soft fabric fits my kids well", "h1": "Lovely soft fabric fits my kids well",
              "h2": "Lovely soft fabric fits my kids well",
              "o1": "good", "o2": "Good!", "o3": "good", "o4": "ok"}
-    reviews = [{"review_id": f"rv{k}", "order_id": k, "shop_id": "s1", "rating": 5, "created_at": ts(400), "text": t}
+    # honest content-free reviews, days apart (not a burst)
+    reviews = [{"review_id": f"rv{k}", "order_id": k, "shop_id": "s1", "rating": 5,
+                "created_at": ts(400 + (100 * int(k[1:]) if k.startswith("o") else 0)), "text": t}
                for k, t in texts.items()]
     res = run(build(base() + farm + house, reviews=reviews))
     got = flagged(res)
@@ -222,6 +227,21 @@ def test_duplicate_reviews_from_different_buyers_not_from_one_household():
     weak = flagged(res, suspected_only=False)
     assert weak["o1"]["signals"] == ["FT-REVIEW"] and not weak["o1"]["suspected"]
     assert 'review says nothing about the product ("good")' in weak["o1"]["explanation"]
+
+
+def test_burst_of_content_free_reviews_from_different_buyers():
+    farm = [order(f"f{i}", f"farm{i}", 100 + i) for i in range(5)]
+    texts = ["Good", "five stars!!", "👍👍👍", "good good good", "A+++"]
+    reviews = [{"review_id": f"rv{i}", "order_id": f"f{i}", "shop_id": "s1", "rating": 5, "created_at": ts(200 + i),
+                "text": t} for i, t in enumerate(texts)]
+    got = flagged(run(build(base() + farm, reviews=reviews)))
+    assert set(got) == {f"f{i}" for i in range(5)}
+    assert 'review says nothing about the product ("good good good"), one of 5 such reviews from different buyers ' \
+           'on product p1 within 72 h' in got["f3"]["explanation"]
+    # the same reviews a week apart each are only weak evidence
+    for i, r in enumerate(reviews):
+        r["created_at"] = ts(200 + 24 * 7 * i)
+    assert flagged(run(build(base() + farm, reviews=reviews))) == {}
 
 
 def test_dense_block_of_accounts_buying_the_same_products_not_scattered_buyers():
@@ -250,3 +270,17 @@ def test_roll_ups_name_the_group_and_the_shop():
     assert g["explanation"].startswith("6 orders in 3 days from 3 accounts sharing 3 addresses, 3 phones and 1 devices")
     [s] = res["fraud_shops"].to_dicts()
     assert (s["orders"], s["suspected_orders"], s["ft_bulk"], s["suspected_groups"]) == (16, 6, 6, 1)
+
+
+def test_tracking_verdicts_are_cached_on_disk(tmp_path, monkeypatch):
+    import polars as pl
+    from tt_analytics.fraud import tracking
+    monkeypatch.setenv("TT_ANALYTICS_CACHE_DIR", str(tmp_path))
+    pairs = pl.DataFrame({"carrier": ["ups", "ups", "royal_mail", "royal_mail", "yto"],
+                          "tracking_number": ["1Z999AA10123456784", "1Z999AA10123456785", "RR123456785GB",
+                                              "RR123456785SG", "YT1234567890123"]})
+    v = {r["tracking_number"]: r for r in tracking.validity(pairs, {"yto": "^YT[0-9]{13}$"}).to_dicts()}
+    assert [v[n]["valid"] for n in pairs["tracking_number"]] == [True, False, True, False, True]
+    assert v["RR123456785SG"]["reason"] == "not a royal_mail number (no GB suffix)"
+    cached = pl.read_parquet(tmp_path / "tracking_validity.parquet")
+    assert set(cached["tracking_number"]) == {"1Z999AA10123456784", "1Z999AA10123456785", "RR123456785GB", "RR123456785SG"}

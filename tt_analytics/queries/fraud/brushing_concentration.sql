@@ -1,25 +1,31 @@
 -- name: fraud/brushing_concentration
 -- FT-BULK (order brushing, the industry concentration rule): a shop's orders / unique buyers in
--- any `window_minutes` window >= `concentration`. Only a buyer with >= `concentration` orders in
--- one window can make a window reach it, so such buyer windows are the candidates; each candidate
--- window is then measured over all the shop's orders. The brushers are the buyers with at least
--- `concentration` orders in a brushing window; their orders in it are flagged.
+-- any `window_minutes` window >= `concentration`. Buyers are counted as buyer groups
+-- (fraud_buyer_groups: accounts sharing an address, phone or device count once). Only a group
+-- with >= `concentration` orders in one window can make a window reach it, so such group windows
+-- are the candidates; each candidate window is then measured over all the shop's orders. The
+-- brushers are the groups with at least `concentration` orders in a brushing window; their orders
+-- in it are flagged.
 -- Rule ID: FT-BULK (004 §2.1 "单个或团伙买家经常从特定卖家处购买…"; "其他旨在改善销售表现…的不合理行为").
-WITH buyer_windows AS (
+WITH grouped AS (
+    SELECT o.order_id, o.shop_id, g.group_id AS buyer_id, o.buyer_id AS account_id, o.created_at
+    FROM fraud_orders o JOIN fraud_buyer_groups g ON g.buyer_id = o.buyer_id
+),
+buyer_windows AS (
     SELECT order_id, shop_id, buyer_id, created_at AS window_start,
            COUNT(*) OVER (PARTITION BY shop_id, buyer_id ORDER BY created_at
                           RANGE BETWEEN CURRENT ROW AND to_minutes(CAST($window_minutes AS BIGINT)) FOLLOWING)
                AS buyer_orders
-    FROM fraud_orders
+    FROM grouped
 ),
 candidates AS (
     SELECT DISTINCT shop_id, window_start FROM buyer_windows
     WHERE buyer_orders >= CAST($concentration AS DOUBLE)
 ),
 window_orders AS (
-    SELECT c.shop_id, c.window_start, o.order_id, o.buyer_id, o.created_at
+    SELECT c.shop_id, c.window_start, o.order_id, o.buyer_id, o.account_id, o.created_at
     FROM candidates c
-    JOIN fraud_orders o ON o.shop_id = c.shop_id
+    JOIN grouped o ON o.shop_id = c.shop_id
      AND o.created_at >= c.window_start
      AND o.created_at <= c.window_start + to_minutes(CAST($window_minutes AS BIGINT))
 ),
@@ -30,7 +36,8 @@ brushing_windows AS (
     HAVING COUNT(*) / COUNT(DISTINCT buyer_id) >= CAST($concentration AS DOUBLE)
 ),
 brushers AS (
-    SELECT w.shop_id, w.window_start, w.buyer_id, COUNT(*) AS buyer_orders
+    SELECT w.shop_id, w.window_start, w.buyer_id, COUNT(*) AS buyer_orders,
+           COUNT(DISTINCT w.account_id) AS buyer_accounts
     FROM window_orders w
     JOIN brushing_windows b USING (shop_id, window_start)
     GROUP BY w.shop_id, w.window_start, w.buyer_id
@@ -39,7 +46,8 @@ brushers AS (
 flagged AS (
     SELECT w.order_id, w.shop_id, arg_max(b.n_orders, b.n_orders / b.n_buyers) AS n_orders,
            arg_max(b.n_buyers, b.n_orders / b.n_buyers) AS n_buyers,
-           arg_max(r.buyer_orders, b.n_orders / b.n_buyers) AS buyer_orders
+           arg_max(r.buyer_orders, b.n_orders / b.n_buyers) AS buyer_orders,
+           arg_max(r.buyer_accounts, b.n_orders / b.n_buyers) AS buyer_accounts
     FROM window_orders w
     JOIN brushers r USING (shop_id, window_start, buyer_id)
     JOIN brushing_windows b USING (shop_id, window_start)
@@ -47,8 +55,10 @@ flagged AS (
 )
 SELECT order_id, shop_id, 'FT-BULK' AS signal, 'order_brushing' AS check_name,
        CAST($weight AS DOUBLE) AS weight,
-       'order brushing: the buyer placed ' || CAST(buyer_orders AS VARCHAR) || ' of the shop''s '
+       'order brushing: ' || CASE WHEN buyer_accounts = 1 THEN 'the buyer'
+                                  ELSE CAST(buyer_accounts AS VARCHAR) || ' linked accounts' END
+           || ' placed ' || CAST(buyer_orders AS VARCHAR) || ' of the shop''s '
            || CAST(n_orders AS VARCHAR) || ' orders within ' || CAST($window_minutes AS VARCHAR)
-           || ' minutes (' || CAST(n_buyers AS VARCHAR) || ' buyers, concentration '
+           || ' minutes (' || CAST(n_buyers AS VARCHAR) || ' buyer groups, concentration '
            || CAST(round(n_orders / n_buyers, 1) AS VARCHAR) || ')' AS evidence
 FROM flagged

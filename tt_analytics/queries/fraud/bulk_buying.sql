@@ -5,7 +5,7 @@
 -- of orders and units within any `burst_days` window is compared with the shop's median over all
 -- its (group, product) pairs by a robust z-score ((x - median) / (1.4826 * MAD), MAD floored).
 -- Rule ID: FT-BULK (004 §2.1 "单个或团伙买家经常从特定卖家处购买大量相同或类似商品").
-WITH lines AS (
+WITH product_lines AS (
     SELECT o.order_id, o.shop_id, g.group_id, o.buyer_id, o.created_at, l.product_id,
            o.ship_to_address_hash, o.buyer_phone_hash, o.buyer_device_hash,
            SUM(l.quantity) AS units
@@ -13,6 +13,14 @@ WITH lines AS (
     JOIN order_lines l ON l.order_id = o.order_id
     JOIN fraud_buyer_groups g ON g.buyer_id = o.buyer_id
     WHERE o.cancelled_at IS NULL OR o.shipped_at IS NOT NULL
+    GROUP BY ALL
+),
+lines AS (
+    SELECT * FROM product_lines
+    UNION ALL
+    SELECT order_id, shop_id, group_id, buyer_id, created_at, '*' AS product_id,
+           ship_to_address_hash, buyer_phone_hash, buyer_device_hash, SUM(units) AS units
+    FROM product_lines
     GROUP BY ALL
 ),
 bursts AS (
@@ -25,31 +33,34 @@ bursts AS (
 ),
 pairs AS (
     SELECT shop_id, group_id, product_id,
-           MAX(orders_in_burst) AS peak_orders, MAX(units_in_burst) AS peak_units
+           MAX(orders_in_burst) AS peak_orders, MAX(units_in_burst) AS peak_units,
+           COUNT(DISTINCT buyer_id) AS accounts
     FROM bursts
     GROUP BY shop_id, group_id, product_id
 ),
 shop_norm AS (
-    SELECT shop_id,
+    SELECT shop_id, product_id = '*' AS any_product,
            median(peak_orders) AS median_orders,
            greatest(mad(peak_orders), CAST($mad_floor AS DOUBLE)) AS mad_orders,
            median(peak_units) AS median_units,
            greatest(mad(peak_units), CAST($mad_floor AS DOUBLE)) AS mad_units
     FROM pairs
-    GROUP BY shop_id
+    GROUP BY shop_id, product_id = '*'
 ),
 bulk_pairs AS (
     SELECT p.*, n.median_orders, n.median_units
     FROM pairs p
-    JOIN shop_norm n USING (shop_id)
-    WHERE (p.peak_orders >= CAST($min_orders AS BIGINT)
+    JOIN shop_norm n ON n.shop_id = p.shop_id AND n.any_product = (p.product_id = '*')
+    WHERE (p.product_id <> '*' OR p.accounts >= CAST($any_product_min_accounts AS BIGINT))
+      AND ((p.peak_orders >= CAST($min_orders AS BIGINT)
            AND (p.peak_orders - n.median_orders) / (1.4826 * n.mad_orders) >= CAST($robust_z AS DOUBLE))
        OR (p.peak_units >= CAST($min_units AS BIGINT)
-           AND (p.peak_units - n.median_units) / (1.4826 * n.mad_units) >= CAST($robust_z AS DOUBLE))
+           AND (p.peak_units - n.median_units) / (1.4826 * n.mad_units) >= CAST($robust_z AS DOUBLE)))
 ),
 pair_evidence AS (
     SELECT b.shop_id, b.group_id, b.product_id,
            COUNT(DISTINCT l.order_id) AS n_orders, SUM(l.units) AS n_units,
+           COUNT(DISTINCT p.product_id) AS n_products,
            COUNT(DISTINCT l.buyer_id) AS n_accounts,
            COUNT(DISTINCT l.ship_to_address_hash) AS n_addresses,
            COUNT(DISTINCT l.buyer_phone_hash) AS n_phones,
@@ -59,12 +70,21 @@ pair_evidence AS (
            any_value(b.median_units) AS median_units
     FROM bulk_pairs b
     JOIN lines l USING (shop_id, group_id, product_id)
+    LEFT JOIN product_lines p ON b.product_id = '*' AND p.order_id = l.order_id
     GROUP BY b.shop_id, b.group_id, b.product_id
+),
+best AS (  -- one piece of evidence per order: a single product beats "any product"
+    SELECT l.order_id, l.shop_id, arg_max(e.product_id, (e.product_id <> '*', e.n_orders)) AS product_id,
+           any_value(e.group_id) AS group_id
+    FROM lines l
+    JOIN pair_evidence e USING (shop_id, group_id, product_id)
+    GROUP BY l.order_id, l.shop_id
 )
 SELECT l.order_id, l.shop_id, 'FT-BULK' AS signal, 'bulk_buying' AS check_name,
        CAST($weight AS DOUBLE) AS weight,
-       CAST(e.n_orders AS VARCHAR) || ' orders (' || CAST(e.n_units AS VARCHAR) || ' units) of product '
-           || e.product_id || ' in ' || CAST(e.n_days AS VARCHAR) || ' days from '
+       CAST(e.n_orders AS VARCHAR) || ' orders (' || CAST(e.n_units AS VARCHAR) || ' units) of '
+           || CASE WHEN e.product_id = '*' THEN CAST(e.n_products AS VARCHAR) || ' of the shop''s products'
+                   ELSE 'product ' || e.product_id END || ' in ' || CAST(e.n_days AS VARCHAR) || ' days from '
            || CASE WHEN e.n_accounts = 1 THEN 'one account'
                    ELSE CAST(e.n_accounts AS VARCHAR) || ' accounts sharing ' || CAST(e.n_addresses AS VARCHAR)
                         || ' addresses, ' || CAST(e.n_phones AS VARCHAR) || ' phones and '
@@ -72,5 +92,5 @@ SELECT l.order_id, l.shop_id, 'FT-BULK' AS signal, 'bulk_buying' AS check_name,
            || ' (the shop''s usual buyer: ' || CAST(round(e.median_orders, 1) AS VARCHAR) || ' order, '
            || CAST(round(e.median_units, 1) AS VARCHAR) || ' units)' AS evidence,
        e.group_id
-FROM lines l
+FROM best l
 JOIN pair_evidence e USING (shop_id, group_id, product_id)

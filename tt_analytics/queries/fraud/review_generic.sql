@@ -1,19 +1,46 @@
 -- name: fraud/review_generic
 -- FT-REVIEW (says nothing about the product): a review text that is, after normalisation, at most
--- `generic_max_chars` letters long or one of the stock phrases `generic_phrases`. Weak on its own
--- (honest buyers write "good" too); it adds to other signals of the same order.
+-- `generic_max_chars` letters long, one of the stock phrases `generic_phrases`, or made only of
+-- `generic_words`. Alone it is weak (`generic_weight`: honest buyers write "good" too); it is
+-- strong (`generic_burst_weight`) when at least `generic_burst_min_groups` different buyer groups
+-- post such reviews on the same product of a shop within `generic_burst_hours` (a review farm
+-- posting content-free one-liners).
 -- Rule ID: FT-REVIEW (004 §2.1 "卖家的商品评价不具备任何参考价值").
 WITH normalised AS (
-    SELECT r.order_id, r.shop_id,
-           trim(regexp_replace(regexp_replace(lower(r.text), '[^\p{L}\p{N}\s+]+', ' ', 'g'), '\s+', ' ', 'g')) AS norm
+    SELECT r.order_id, r.shop_id, r.created_at, g.group_id,
+           COALESCE(r.product_id, l.product_id) AS product_id,
+           trim(regexp_replace(regexp_replace(lower(r.text), '[^\p{L}\p{N}\s]+', ' ', 'g'), '\s+', ' ', 'g')) AS norm
     FROM reviews r
     JOIN fraud_orders o ON o.order_id = r.order_id
+    JOIN fraud_buyer_groups g ON g.buyer_id = o.buyer_id
+    LEFT JOIN (SELECT order_id, min(product_id) AS product_id FROM order_lines GROUP BY order_id) l
+           ON l.order_id = r.order_id
     WHERE r.text IS NOT NULL
+),
+generic AS (
+    SELECT * FROM normalised
+    WHERE length(replace(norm, ' ', '')) <= CAST($generic_max_chars AS BIGINT)
+       OR list_contains(CAST($generic_phrases AS VARCHAR[]), norm)
+       OR list_has_all(CAST($generic_words AS VARCHAR[]), string_split(norm, ' '))
+),
+bursts AS (
+    SELECT a.order_id, COUNT(DISTINCT b.group_id) AS n_groups
+    FROM generic a
+    JOIN generic b
+      ON a.shop_id = b.shop_id AND a.product_id = b.product_id
+     AND b.created_at BETWEEN a.created_at - to_hours(CAST($generic_burst_hours AS BIGINT))
+                          AND a.created_at + to_hours(CAST($generic_burst_hours AS BIGINT))
+    GROUP BY a.order_id
 )
-SELECT order_id, shop_id, 'FT-REVIEW' AS signal, 'review_generic' AS check_name,
-       CAST($generic_weight AS DOUBLE) AS weight,
-       arg_min('review says nothing about the product ("' || norm || '")', length(norm)) AS evidence
-FROM normalised
-WHERE length(regexp_replace(norm, '\s', '', 'g')) <= CAST($generic_max_chars AS BIGINT)
-   OR list_contains(CAST($generic_phrases AS VARCHAR[]), norm)
-GROUP BY order_id, shop_id
+SELECT g.order_id, g.shop_id, 'FT-REVIEW' AS signal,
+       CASE WHEN b.n_groups >= CAST($generic_burst_min_groups AS BIGINT) THEN 'review_generic_burst'
+            ELSE 'review_generic' END AS check_name,
+       CASE WHEN b.n_groups >= CAST($generic_burst_min_groups AS BIGINT) THEN CAST($generic_burst_weight AS DOUBLE)
+            ELSE CAST($generic_weight AS DOUBLE) END AS weight,
+       'review says nothing about the product ("' || g.norm || '")'
+           || CASE WHEN b.n_groups >= CAST($generic_burst_min_groups AS BIGINT)
+                   THEN ', one of ' || CAST(b.n_groups AS VARCHAR) || ' such reviews from different buyers on product '
+                        || g.product_id || ' within ' || CAST($generic_burst_hours AS VARCHAR) || ' h'
+                   ELSE '' END AS evidence
+FROM generic g
+LEFT JOIN bursts b USING (order_id)
