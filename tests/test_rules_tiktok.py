@@ -132,7 +132,7 @@ def _points(region: str, metric: str, n_ok: int, n_bad: int) -> tuple[int, int]:
     return got["a"], got["b"]
 
 
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=12, deadline=None)
 @given(region=st.sampled_from(["US", "SEA", "UK"]), metric=st.sampled_from(["SFCR", "LDR"]),
        n_ok=st.integers(0, 60), n_bad=st.integers(0, 40))
 def test_one_more_bad_order_never_lowers_metric_points(region, metric, n_ok, n_bad):
@@ -144,7 +144,7 @@ def test_one_more_bad_order_never_lowers_metric_points(region, metric, n_ok, n_b
 violation_days = st.lists(st.tuples(st.integers(0, 400), st.integers(0, 9), st.booleans()), max_size=8)
 
 
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=12, deadline=None)
 @given(events=violation_days)
 def test_active_points_match_a_direct_count(events):
     """Active points = points scored in the 180 local days up to the date, overturned ones left out

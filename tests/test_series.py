@@ -140,3 +140,14 @@ def test_evaluate_series_reads_a_data_folder_and_writes_parquet(tmp_path):
     assert res.metrics["as_of"].unique().to_list() == [dt.date(2026, 11, 14)]
     back = pl.read_parquet(out / "points.parquet")
     assert back.height == res.points.height == 4
+
+
+def test_shop_summary_has_one_line_per_tiktok_shop_and_date(con):
+    from tt_analytics.tiktok import shop_summary
+    res = run_series(con, series_dates(END, END))
+    s = shop_summary(res)
+    assert s.height == 4 and s["shop_id"].n_unique() == 4
+    us1 = s.filter(pl.col("shop_id") == "us1").to_dicts()[0]
+    missed = res.metrics.filter((pl.col("shop_id") == "us1") & (pl.col("meets_target") == False))  # noqa: E712
+    assert sorted(us1["metrics_missed"]) == sorted(missed["metric"].to_list())
+    assert s.filter(pl.col("shop_id") == "uk1")["star_shop"].to_list() == [None]

@@ -184,3 +184,26 @@ def star_shop(ctx: Context) -> pl.DataFrame:
                   fake_scope=s["fake_scope"], expiry_days=ctx.params["tiktok_violation_points"]["expiry_days"],
                   orders_margin=w["orders_margin_ratio"], rating_margin=w["rating_margin"],
                   points_margin=w["points_margin"])
+
+
+# -------------------------------------------------------------------------------------- summary
+
+def shop_summary(results: dict[str, pl.DataFrame]) -> pl.DataFrame:
+    """One line per TikTok shop and as-of date for a console or notebook overview: metrics that
+    miss their target, metric points, violation points and Star Shop status (null outside the US)."""
+    missed = (results["metrics"].filter(pl.col("meets_target") == False)  # noqa: E712 - null stays out
+              .group_by("shop_id", "as_of").agg(pl.col("metric").sort().alias("metrics_missed")))
+    mpts = (results["metric_points"].group_by("shop_id", "as_of")
+            .agg(pl.col("points").sum().alias("metric_points"),
+                 pl.col("metric").filter(pl.col("ovl_days").is_not_null()).sort().alias("order_volume_limits")))
+    star = results.get("star_shop")
+    out = (results["points"].select("shop_id", "as_of", "active_points", "projected_points", "threshold",
+                                    "warning", "terminated")
+           .join(missed, on=["shop_id", "as_of"], how="left")
+           .join(mpts, on=["shop_id", "as_of"], how="left"))
+    if star is not None:
+        out = out.join(star.select("shop_id", "as_of", pl.col("eligible").alias("star_shop"),
+                                   pl.col("failed").alias("star_shop_failed"), "early_warning"),
+                       on=["shop_id", "as_of"], how="left")
+    return out.with_columns(pl.col("metrics_missed").fill_null([]),
+                            pl.col("metric_points").fill_null(0)).sort("shop_id", "as_of")
