@@ -151,3 +151,23 @@ def test_shop_summary_has_one_line_per_tiktok_shop_and_date(con):
     missed = res.metrics.filter((pl.col("shop_id") == "us1") & (pl.col("meets_target") == False))  # noqa: E712
     assert sorted(us1["metrics_missed"]) == sorted(missed["metric"].to_list())
     assert s.filter(pl.col("shop_id") == "uk1")["star_shop"].to_list() == [None]
+
+
+def test_outcomes_count_from_the_day_they_become_known():
+    """One order created 11-10 (local), deadline 11-12, never shipped, cancelled by the seller on
+    11-15: late from 11-12, a seller-fault cancellation from 11-15, out of the 7-day window after 11-16."""
+    c = catalog.connect()
+    load_input(c, {"shops": [{"shop_id": "s", "platform": "tiktok", "region": "US", "status": "active"}],
+                   "orders": [{"order_id": "1" * 18, "shop_id": "s", "buyer_id": "b",
+                               "created_at": dt.datetime(2026, 11, 10, 20, tzinfo=dt.timezone.utc),
+                               "cancelled_at": dt.datetime(2026, 11, 15, 20, tzinfo=dt.timezone.utc),
+                               "cancel_initiator": "seller", "cancel_reason": "out_of_stock"}]})
+    res = run_series(c, series_dates(dt.date(2026, 11, 9), dt.date(2026, 11, 17)), outputs=["metrics"])
+    m = res.metrics.sort("as_of")
+    ldr = m.filter(pl.col("metric") == "LDR")["numerator"].to_list()
+    sfcr = m.filter(pl.col("metric") == "SFCR")["numerator"].to_list()
+    den = m.filter(pl.col("metric") == "SFCR")["denominator"].to_list()
+    #            11-09 10  11  12  13  14  15  16  17
+    assert ldr == [0, 0, 0, 1, 1, 1, 1, 1, 0]
+    assert sfcr == [0, 0, 0, 0, 0, 0, 1, 1, 0]
+    assert den == [0, 1, 1, 1, 1, 1, 1, 1, 0]
