@@ -17,6 +17,7 @@ PL_TYPES = {"str": pl.String, "timestamp": pl.Datetime("us", "UTC"), "date": pl.
             "int": pl.Int64, "float": pl.Float64}
 STREAMED = ("orders", "order_lines", "tracking_events", "returns", "reviews", "disputes", "messages")
 DEFAULT_CHUNK = 64 * BLOCK  # 1,048,576 orders per part file
+SUBCHUNK = 8 * BLOCK  # orders generated at once inside a chunk
 DEP_TABLE = {  # CNY deposit paid at opening by entity type and category (RULES.md DEP-TABLE; others: the type's floor)
     "individual_business": {"apparel": 2000, "jewelry_collectibles": 20000, "mother_baby": 5000, None: 2000},
     "enterprise": {"apparel": 4000, "jewelry_collectibles": 20000, "mother_baby": 10000, None: 4000},
@@ -31,9 +32,9 @@ def conform(table: str, df: pl.DataFrame) -> pl.DataFrame:
                       for c in t.columns])
 
 
-def _write(df: pl.DataFrame, path: Path) -> None:
+def _write(df: pl.DataFrame, path: Path, level: int = 3) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    df.write_parquet(path, compression="zstd", compression_level=9, statistics=True)
+    df.write_parquet(path, compression="zstd", compression_level=level, statistics=True)
 
 
 def synthesize(out, shops: int = 40, orders: int = 20_000, seed: int = 7, as_of: dt.date = dt.date(2026, 11, 20),
@@ -63,6 +64,7 @@ def synthesize(out, shops: int = 40, orders: int = 20_000, seed: int = 7, as_of:
         _write(conform(name, df), out / f"{name}.parquet")
 
     total = plan.total_orders
+    level = 3 if total <= 1_000_000 else 1  # big runs are disk- and CPU-bound: lighter compression
     starts = list(range(0, total, chunk_orders))
     truth_parts, counts = [], {t: 0 for t in STREAMED}
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
@@ -71,12 +73,15 @@ def synthesize(out, shops: int = 40, orders: int = 20_000, seed: int = 7, as_of:
         task = bar.add_task(f"{total:,} orders, {len(starts)} chunk(s)", total=total)
         for i, a in enumerate(starts):
             b = min(a + chunk_orders, total)
-            tables, truth = generate(ctx, a, b)
-            for name, df in tables.items():
-                _write(conform(name, df), out / name / f"part-{i:05d}.parquet")
+            pieces = []
+            for s in range(a, b, SUBCHUNK):  # small pieces keep numpy's buffers in reused memory
+                pieces.append(generate(ctx, s, min(s + SUBCHUNK, b)))
+                bar.update(task, advance=min(s + SUBCHUNK, b) - s)
+            for name in STREAMED:
+                df = conform(name, pl.concat([t[name] for t, _ in pieces]))
+                _write(df, out / name / f"part-{i:05d}.parquet", level)
                 counts[name] += df.height
-            truth_parts.append(truth)
-            bar.update(task, advance=b - a)
+            truth_parts.append(pl.concat([t for _, t in pieces]))
     _write(conform("messages", cs_messages), out / "messages" / "part-cs-situations.parquet")
     counts["messages"] += cs_messages.height
 
@@ -87,7 +92,10 @@ def synthesize(out, shops: int = 40, orders: int = 20_000, seed: int = 7, as_of:
     situations = pl.DataFrame({
         "shop_id": [sid[s.shop] for s in plan.situations], "situation": [s.situation for s in plan.situations],
         "rule_id": [s.rule_id for s in plan.situations], "expected": [s.expected for s in plan.situations],
-        "note": [s.note for s in plan.situations]}, schema={k: pl.String for k in ("shop_id", "situation", "rule_id", "expected", "note")})
+        "note": [s.note for s in plan.situations], "numerator": [s.numerator for s in plan.situations],
+        "denominator": [s.denominator for s in plan.situations]},
+        schema={**{k: pl.String for k in ("shop_id", "situation", "rule_id", "expected", "note")},
+                "numerator": pl.Int64, "denominator": pl.Int64})
     _write(situations, truth_dir / "situations.parquet")
     manifest = {
         "generator": "tt_analytics.synth", "seed": seed, "shops": shops, "orders": total, "as_of": as_of.isoformat(),

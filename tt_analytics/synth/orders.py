@@ -22,22 +22,31 @@ NULL = np.iinfo(np.int64).min
 HOUR, DAY = 3600, 86400
 DIURNAL = np.array([2, 1, 1, 1, 1, 1, 2, 3, 4, 5, 6, 7, 8, 7, 6, 6, 6, 7, 8, 10, 11, 10, 7, 4], dtype=float)
 DIURNAL_CDF = np.cumsum(DIURNAL) / DIURNAL.sum()
+INITIATORS = ("seller", "buyer", "system")
+REASONS = ("out_of_stock", "pricing_error", "sla_timeout", "buyer_request", "address_issue", "other")
 RETURN_REASONS = np.array(["changed_mind", "not_as_described", "defective", "damaged", "wrong_item", "missing_item",
                            "lost_in_transit", "late_dispatch", "empty_package", "other"])
 RETURN_P = np.cumsum([0.45, 0.12, 0.12, 0.06, 0.06, 0.03, 0.03, 0.02, 0.01, 0.10])
 SELLER_FAULT = {"not_as_described", "defective", "damaged", "wrong_item", "missing_item", "lost_in_transit",
                 "late_dispatch", "empty_package"}
 DEFECT = np.array(["defective", "damaged", "wrong_item", "missing_item", "not_as_described", "empty_package"])
+SF_CODE = np.isin(RETURN_REASONS, list(SELLER_FAULT))
+DEFECT_CODE = np.nonzero(np.isin(RETURN_REASONS, DEFECT))[0]
+LATE_CODE = int(np.nonzero(RETURN_REASONS == "late_dispatch")[0][0])
 _HEX = pl.Series([f"{i:04x}" for i in range(65536)])
 
 
 def uniforms(seed: int, a: int, b: int) -> np.ndarray:
-    out = []
+    """The (b - a, NU) uniforms of orders a..b-1: one SFC64 stream per block of BLOCK orders."""
+    out = np.empty((b - a, NU), dtype=np.float32)
     for blk in range(a // BLOCK, (b - 1) // BLOCK + 1):
-        u = np.random.default_rng([seed, 1, blk]).random((BLOCK, NU))
-        lo, hi = max(a, blk * BLOCK) - blk * BLOCK, min(b, (blk + 1) * BLOCK) - blk * BLOCK
-        out.append(u[lo:hi])
-    return np.concatenate(out) if out else np.zeros((0, NU))
+        lo, hi = max(a, blk * BLOCK), min(b, (blk + 1) * BLOCK)
+        gen = np.random.Generator(np.random.SFC64([seed, 1, blk]))
+        if lo == blk * BLOCK and hi == (blk + 1) * BLOCK:
+            gen.random(out=out[lo - a:hi - a], dtype=np.float32)
+        else:  # a partial block: draw it whole so the numbers do not depend on where the cut is
+            out[lo - a:hi - a] = gen.random((BLOCK, NU), dtype=np.float32)[lo - blk * BLOCK:hi - blk * BLOCK]
+    return out
 
 
 def hexhash(x: np.ndarray) -> pl.Series:
@@ -67,6 +76,12 @@ def ts(sec: np.ndarray) -> pl.Series:
     """Epoch seconds (NULL sentinel allowed) -> UTC timestamps."""
     s = pl.Series(np.where(sec == NULL, 0, sec) * 1_000_000).cast(pl.Datetime("us", "UTC"))
     return s.scatter(np.nonzero(sec == NULL)[0], None) if (sec == NULL).any() else s
+
+
+def cat(options, codes: np.ndarray) -> pl.Series:
+    """Enumeration codes (-1: null) -> a String series, by gathering from the options."""
+    lut = pl.Series(list(options) + [None], dtype=pl.String)
+    return lut.gather(np.where(codes < 0, len(options), codes))
 
 
 def strs(a) -> pl.Series:
@@ -101,6 +116,8 @@ class Ctx:
             cs = carriers[p.region[s]]
             self.shop_carrier[s] = [self.carrier_names.index(cs[p.carriers[s, k] % len(cs)]) for k in range(2)]
         self.shop_ids = shop_ids(p)
+        self.sid = pl.Series(self.shop_ids.tolist(), dtype=pl.String)
+        self.zip_lut = pl.Series(np.concatenate([self.zip_arr.reshape(-1), [None]]).tolist(), dtype=pl.String)
         fs = p.extras.get("past_flash", None)
         self.flash = fs
 
@@ -148,13 +165,13 @@ def generate(ctx: Ctx, a: int, b: int) -> tuple[dict[str, pl.DataFrame], pl.Data
     for m, mk in p.marks.items():
         k = mk["k"][shop]
         act = (k > 0) & (day >= mk["d0"][shop]) & (day <= mk["d1"][shop])
+        hit_j[m + "_k2"] = mk["k2"][shop]
         if not act.any():
             hits[m], hit_j[m] = np.zeros(n, bool), np.zeros(n, np.int64)
             continue
         r = p.cumshop[shop, day] - p.cumshop[shop, np.clip(mk["d0"][shop], 0, p.days)] + rank
         h, j = _spread(r, k, mk["n"][shop])
         hits[m], hit_j[m] = act & h, np.where(act & h, j, 0)
-        hit_j[m + "_k2"] = mk["k2"][shop]
 
     # --- created_at -----------------------------------------------------------------------
     day0 = p.day_start[region, day]
@@ -208,17 +225,19 @@ def generate(ctx: Ctx, a: int, b: int) -> tuple[dict[str, pl.DataFrame], pl.Data
         phone_g = np.where(selfp & ((kind == 0) | (kind == 1)), seller, phone_g)
         dev_g = np.where(selfp & ((kind == 0) | (kind == 3)), seller, dev_g)
 
+    # zips as codes into ctx.zip_lut (region * 1000 + index); strings are gathered at the end
     zi = (_mix(addr_g.astype(np.uint64) * np.uint64(8) + np.uint64(5)) % np.uint64(1000)).astype(np.int64)
-    ship_to = ctx.zip_arr[region, zi]
+    origin = region * 1000 + p.origin_zi[shop]
+    ship_to = region * 1000 + zi
     seller_home = selfp & (addr_g >= SELLER_GID)
-    ship_to = np.where(seller_home, p.origin_zip[shop], ship_to)
-    ship_from = p.origin_zip[shop].copy()
+    ship_to = np.where(seller_home, origin, ship_to)
     lm = is_("logistics_mismatch")
     lm_from = lm & (U[:, 37] < 0.5)
     lm_to = lm & ~lm_from
-    other = ctx.zip_arr[region, (zi + 1 + (U[:, 36] * 500).astype(int)) % 1000]
-    ship_from = np.where(lm_from, np.where(other == ship_from, ctx.zip_arr[region, (zi + 501) % 1000], other), ship_from)
-    deliver_zip = np.where(lm_to, np.where(other == ship_to, ctx.zip_arr[region, (zi + 501) % 1000], other), ship_to)
+    other = region * 1000 + 40 + (zi + 1 + (U[:, 36] * 500).astype(np.int64)) % 960  # never an origin (indices < 40)
+    other = np.where(other == ship_to, region * 1000 + 40 + (zi + 481) % 960, other)
+    ship_from = np.where(lm_from, other, origin)
+    deliver_zip = np.where(lm_to, other, ship_to)
 
     # --- lines ----------------------------------------------------------------------------
     nl = np.where(planted, 1, 1 + (U[:, 27] < 0.22) + (U[:, 27] < 0.05)).astype(np.int64)
@@ -254,14 +273,15 @@ def generate(ctx: Ctx, a: int, b: int) -> tuple[dict[str, pl.DataFrame], pl.Data
     amount = np.round(np.bincount(li_order, weights=qty * unit, minlength=n), 2)
 
     # --- fulfilment, payment, cancellation, dispatch ---------------------------------------
-    fulfil = np.where(cn, np.where(U[:, 26] < 0.9, "spot", np.where(U[:, 26] < 0.95, "presale", "tiered")),
-                      np.where(U[:, 26] < 0.95, "spot", "presale")).astype(object)
+    SPOT, PRESALE, TIERED = 0, 1, 2
+    fulfil = np.where(cn, np.where(U[:, 26] < 0.9, SPOT, np.where(U[:, 26] < 0.95, PRESALE, TIERED)),
+                      np.where(U[:, 26] < 0.95, SPOT, PRESALE))
     clean = p.clean[shop] | planted
-    fulfil = np.where(clean, "spot", fulfil)
+    fulfil = np.where(clean, SPOT, fulfil)
     spot_act = (p.marks["spot"]["k"][shop] > 0) & (day >= p.marks["spot"]["d0"][shop]) & (day <= p.marks["spot"]["d1"][shop])
-    fulfil = np.where(spot_act, np.where(hits["spot"], "spot", np.where(U[:, 26] < 0.5, "presale", "tiered")), fulfil)
+    fulfil = np.where(spot_act, np.where(hits["spot"], SPOT, np.where(U[:, 26] < 0.5, PRESALE, TIERED)), fulfil)
     paid = created + 10 + (-np.log1p(-U[:, 4] * 0.999) * 180).astype(np.int64)
-    sla = np.where(fulfil == "presale", 7 * DAY, np.where(fulfil == "tiered", 5 * DAY, SLA_HOURS[region] * HOUR))
+    sla = np.where(fulfil == PRESALE, 7 * DAY, np.where(fulfil == TIERED, 5 * DAY, SLA_HOURS[region] * HOUR))
     ship_by = paid + sla
     u2 = U[:, 2]
     unpaid = ~clean & (u2 < 0.01)
@@ -271,15 +291,15 @@ def generate(ctx: Ctx, a: int, b: int) -> tuple[dict[str, pl.DataFrame], pl.Data
     sla_c = (~clean & (u2 >= 0.050) & (u2 < 0.052)) | (hits["sfc"] & (U[:, 3] < 0.25) & (day <= p.dd(4)))
     seller_c &= ~sla_c
     cancelled = np.full(n, NULL)
-    initiator = np.full(n, None, dtype=object)
-    reason = np.full(n, None, dtype=object)
+    initiator = np.full(n, -1)
+    reason = np.full(n, -1)
     for m, t, who, why in (
-            (unpaid, created + 1800, "system", "other"),
-            (buyer_c, paid + (U[:, 3] * 6 * HOUR).astype(np.int64), "buyer", "buyer_request"),
-            (seller_c, paid + (2 * HOUR + U[:, 3] * 20 * HOUR).astype(np.int64), "seller",
-             np.where(U[:, 3] < 0.7, "out_of_stock", "pricing_error")),
-            (addr_c, paid + 3 * HOUR, "seller", "address_issue"),
-            (sla_c, ship_by + HOUR, "system", "sla_timeout")):
+            (unpaid, created + 1800, INITIATORS.index("system"), REASONS.index("other")),
+            (buyer_c, paid + (U[:, 3] * 6 * HOUR).astype(np.int64), INITIATORS.index("buyer"), REASONS.index("buyer_request")),
+            (seller_c, paid + (2 * HOUR + U[:, 3] * 20 * HOUR).astype(np.int64), INITIATORS.index("seller"),
+             np.where(U[:, 3] < 0.7, REASONS.index("out_of_stock"), REASONS.index("pricing_error"))),
+            (addr_c, paid + 3 * HOUR, INITIATORS.index("seller"), REASONS.index("address_issue")),
+            (sla_c, ship_by + HOUR, INITIATORS.index("system"), REASONS.index("sla_timeout"))):
         cancelled = np.where(m, t, cancelled)
         initiator = np.where(m, who, initiator)
         reason = np.where(m, why, reason)
@@ -288,8 +308,8 @@ def generate(ctx: Ctx, a: int, b: int) -> tuple[dict[str, pl.DataFrame], pl.Data
     # a cancellation that happens after as_of has not happened yet
     pending_cancel = (cancelled != NULL) & (cancelled > end)
     cancelled = np.where(pending_cancel, NULL, cancelled)
-    initiator = np.where(pending_cancel, None, initiator)
-    reason = np.where(pending_cancel, None, reason)
+    initiator = np.where(pending_cancel, -1, initiator)
+    reason = np.where(pending_cancel, -1, reason)
     will_cancel = (unpaid | buyer_c | seller_c | addr_c | sla_c)
 
     window = np.where(ship_by == NULL, 0, ship_by - paid)
@@ -316,8 +336,7 @@ def generate(ctx: Ctx, a: int, b: int) -> tuple[dict[str, pl.DataFrame], pl.Data
     ci = np.where(planted | (U[:, 10] < 0.7), ctx.shop_carrier[shop, 0], ctx.shop_carrier[shop, 1])
     has_trk = shipped != NULL
     trk_index = np.where(is_("tracking_reused"), idx - rank, idx)  # a reused number is the block's first one
-    tracking = np.full(n, None, dtype=object)
-    carrier = np.full(n, None, dtype=object)
+    tracking = pl.repeat(None, n, dtype=pl.String, eager=True)
     for c, name in enumerate(ctx.carrier_names):
         m = has_trk & (ci == c)
         if not m.any():
@@ -325,25 +344,26 @@ def generate(ctx: Ctx, a: int, b: int) -> tuple[dict[str, pl.DataFrame], pl.Data
         nums = numbers(name, trk_index[m], shop[m], p.salt)
         bad = is_("tracking_invalid")[m]
         if bad.any():
-            nums = pl.Series(np.where(bad, malformed(name, nums, U[m, 36]).to_numpy(), nums.to_numpy()), dtype=pl.String)
-        tracking[m] = nums.to_numpy()
-        carrier[m] = name
+            nums = pl.select(pl.when(pl.lit(pl.Series(bad))).then(pl.lit(malformed(name, nums, U[m, 36])))
+                             .otherwise(pl.lit(nums))).to_series()
+        tracking = tracking.scatter(np.nonzero(m)[0], nums)
+    carrier = np.where(has_trk, ci, -1)
 
     oid = order_ids(idx, region, p.salt)
-    sid = ctx.shop_ids[shop]
+    sid = ctx.sid.gather(shop)
     orders = pl.DataFrame({
         "order_id": oid, "shop_id": sid, "buyer_id": buyer_ids(buyer_g, p.salt),
         "created_at": ts(created), "paid_at": ts(paid), "ship_by": ts(ship_by), "shipped_at": ts(shipped),
         "delivered_at": ts(delivered), "completed_at": ts(completed), "cancelled_at": ts(cancelled),
-        "cancel_initiator": strs(initiator), "cancel_reason": strs(reason),
-        "fulfillment": strs(fulfil), "amount": amount,
-        "currency": strs(np.asarray(CURRENCY, dtype=object)[region]),
-        "tracking_number": strs(tracking), "carrier": strs(carrier),
-        "ship_from_zip": strs(ship_from), "ship_to_zip": strs(ship_to),
+        "cancel_initiator": cat(INITIATORS, initiator), "cancel_reason": cat(REASONS, reason),
+        "fulfillment": cat(("spot", "presale", "tiered"), fulfil), "amount": amount,
+        "currency": cat(CURRENCY, region),
+        "tracking_number": tracking, "carrier": cat(ctx.carrier_names, carrier),
+        "ship_from_zip": ctx.zip_lut.gather(ship_from), "ship_to_zip": ctx.zip_lut.gather(ship_to),
         "ship_to_address_hash": ident_hash(addr_g, 1, p.salt), "buyer_phone_hash": ident_hash(phone_g, 2, p.salt),
         "buyer_device_hash": ident_hash(dev_g, 3, p.salt),
     })
-    prod_id = pl.DataFrame({"s": strs(sid[li_order]), "k": prod}).select(
+    prod_id = pl.DataFrame({"s": sid.gather(li_order), "k": prod}).select(
         pl.format("{}-P{}", "s", pl.col("k").cast(pl.String).str.zfill(4))).to_series()
     lines = pl.DataFrame({
         "order_id": oid.gather(li_order), "line_id": pl.Series(li_no + 1).cast(pl.String), "product_id": prod_id,
@@ -360,20 +380,21 @@ def generate(ctx: Ctx, a: int, b: int) -> tuple[dict[str, pl.DataFrame], pl.Data
     mid = np.where(arrive == NULL, first_scan[t] + 12 * HOUR, first_scan[t] + (arrive - first_scan[t]) // 2)
     ofd = np.where(arrive == NULL, NULL, np.maximum(arrive - ((2 + 4 * U[t, 36]) * HOUR).astype(np.int64), mid + 1))
     ev_t = np.concatenate([first_scan[t], mid, ofd, arrive])
-    ev_s = np.repeat(np.array(["picked_up", "in_transit", "out_for_delivery", "delivered"], dtype=object), len(t))
-    ev_z = np.concatenate([ship_from[t], np.full(len(t), None, dtype=object), deliver_zip[t], deliver_zip[t]])
+    ev_s = np.repeat(np.arange(4), len(t))
+    ev_z = np.concatenate([ship_from[t], np.full(len(t), -1), deliver_zip[t], deliver_zip[t]])
     ev_o = np.tile(t, 4)
     keep = (ev_t != NULL) & (ev_t <= end[ev_o])
     ordr = np.lexsort((ev_t[keep], ev_o[keep]))
     events = pl.DataFrame({
-        "tracking_number": strs(tracking[ev_o[keep]][ordr]), "event_at": ts(ev_t[keep][ordr]),
-        "status": strs(ev_s[keep][ordr]), "zip": strs(ev_z[keep][ordr])})
+        "tracking_number": tracking.gather(ev_o[keep][ordr]), "event_at": ts(ev_t[keep][ordr]),
+        "status": cat(("picked_up", "in_transit", "out_for_delivery", "delivered"), ev_s[keep][ordr]),
+        "zip": ctx.zip_lut.gather(np.where(ev_z[keep][ordr] < 0, len(ctx.zip_lut) - 1, ev_z[keep][ordr]))})
 
     # --- returns -------------------------------------------------------------------------------
     dlv = delivered != NULL
     ri = np.searchsorted(RETURN_P, U[:, 12], side="right").clip(0, len(RETURN_REASONS) - 1)
-    rreason = RETURN_REASONS[ri].astype(object)
-    sf = np.isin(rreason, list(SELLER_FAULT))
+    rreason = ri
+    sf = SF_CODE[rreason]
     ret = dlv & ~planted & (U[:, 11] < 0.025) & ~(p.clean[shop] & sf)
     requested = delivered + ((1 + 6 * U[:, 13]) * DAY).astype(np.int64)
     resolved = requested + ((1 + 9 * U[:, 14]) * DAY).astype(np.int64)
@@ -382,17 +403,16 @@ def generate(ctx: Ctx, a: int, b: int) -> tuple[dict[str, pl.DataFrame], pl.Data
     requested = np.where(planted_ret, delivered + ((1 + U[:, 13]) * DAY).astype(np.int64), requested)
     resolved = np.where(planted_ret, requested + ((1 + 3 * U[:, 14]) * DAY).astype(np.int64), resolved)
     resolved = np.where(hits["ret_sf"] & (hit_j["ret_sf"] < hit_j["ret_sf_k2"]), NULL, resolved)
-    rreason = np.where(hits["ret_sf"] | hits["defect"], DEFECT[(U[:, 12] * len(DEFECT)).astype(int) % len(DEFECT)], rreason)
-    rreason = np.where(hits["ldret"], "late_dispatch", rreason)
+    rreason = np.where(hits["ret_sf"] | hits["defect"], DEFECT_CODE[(U[:, 12] * len(DEFECT_CODE)).astype(int) % len(DEFECT_CODE)], rreason)
+    rreason = np.where(hits["ldret"], LATE_CODE, rreason)
     ret = (ret | planted_ret) & (requested <= end)
     r = np.nonzero(ret)[0]
     returns = pl.DataFrame({
-        "return_id": oid.gather(r).str.replace("^", "R"), "order_id": oid.gather(r), "shop_id": strs(sid[r]),
+        "return_id": oid.gather(r).str.replace("^", "R"), "order_id": oid.gather(r), "shop_id": sid.gather(r),
         "requested_at": ts(requested[r]), "resolved_at": ts(_cut(resolved[r], end[r])),
-        "return_type": strs(np.array(["refund", "return_and_refund", "replacement"], dtype=object)[
-            np.searchsorted([0.4, 0.9], U[r, 38], side="right")]),
-        "reason": strs(rreason[r]),
-        "seller_fault": np.isin(rreason[r], list(SELLER_FAULT)),
+        "return_type": cat(("refund", "return_and_refund", "replacement"), np.searchsorted([0.4, 0.9], U[r, 38], side="right")),
+        "reason": cat(RETURN_REASONS.tolist(), rreason[r]),
+        "seller_fault": SF_CODE[rreason[r]],
     })
 
     # --- reviews -------------------------------------------------------------------------------
@@ -416,11 +436,9 @@ def generate(ctx: Ctx, a: int, b: int) -> tuple[dict[str, pl.DataFrame], pl.Data
     if farm[v].any():
         fv = farm[v]
         ft = texts.farmed(cn[v][fv], grp[v][fv], (grp[v][fv] % 3) == 2, U[v, 17][fv])
-        tv = text.to_numpy().astype(object)
-        tv[fv] = ft.to_numpy()
-        text = strs(tv)
+        text = text.scatter(np.nonzero(fv)[0], ft)
     reviews = pl.DataFrame({
-        "review_id": oid.gather(v).str.replace("^", "V"), "order_id": oid.gather(v), "shop_id": strs(sid[v]),
+        "review_id": oid.gather(v).str.replace("^", "V"), "order_id": oid.gather(v), "shop_id": sid.gather(v),
         "product_id": prod_id.gather(first_line[v]), "rating": stars[v].astype(np.int64), "created_at": ts(posted[v]),
         "text": text})
 
@@ -430,18 +448,18 @@ def generate(ctx: Ctx, a: int, b: int) -> tuple[dict[str, pl.DataFrame], pl.Data
     opened = np.where(hits["dispute"], delivered + ((1 + 2 * U[:, 22]) * DAY).astype(np.int64), opened)
     dres = opened + ((2 + 10 * U[:, 21]) * DAY).astype(np.int64)
     dres = np.where(hits["dispute"], opened + 2 * DAY, dres)
-    dinit = np.where(hits["dispute"] | (U[:, 21] < 0.9), "buyer", "seller").astype(object)
-    liable = np.array(["seller", "buyer", "platform", "carrier", "none"], dtype=object)[
-        np.searchsorted([0.03, 0.4, 0.5, 0.7], (U[:, 21] * 10) % 1, side="right")]
-    liable = np.where(hits["dispute"], np.where(hit_j["dispute"] < hit_j["dispute_k2"], "seller",
-                                                np.where(U[:, 22] < 0.5, "buyer", "none")), liable)
+    dinit = np.where(hits["dispute"] | (U[:, 21] < 0.9), 0, 1)
+    LIABLE = ("seller", "buyer", "platform", "carrier", "none")
+    liable = np.searchsorted([0.03, 0.4, 0.5, 0.7], (U[:, 21] * 10) % 1, side="right")
+    liable = np.where(hits["dispute"], np.where(hit_j["dispute"] < hit_j["dispute_k2"], 0,
+                                                np.where(U[:, 22] < 0.5, 1, 4)), liable)
     dsp &= opened <= end
     dq = np.nonzero(dsp)[0]
     dres_c = _cut(dres[dq], end[dq])
     disputes = pl.DataFrame({
-        "dispute_id": oid.gather(dq).str.replace("^", "D"), "order_id": oid.gather(dq), "shop_id": strs(sid[dq]),
-        "opened_at": ts(opened[dq]), "initiator": strs(dinit[dq]),
-        "liable_party": strs(np.where(dres_c == NULL, None, liable[dq])), "resolved_at": ts(dres_c)})
+        "dispute_id": oid.gather(dq).str.replace("^", "D"), "order_id": oid.gather(dq), "shop_id": sid.gather(dq),
+        "opened_at": ts(opened[dq]), "initiator": cat(("buyer", "seller"), dinit[dq]),
+        "liable_party": cat(LIABLE, np.where(dres_c == NULL, -1, liable[dq])), "resolved_at": ts(dres_c)})
 
     # --- customer-service conversations ------------------------------------------------------------
     conv = ~p.cs_clean[shop] & (U[:, 23] < np.where(cn, 0.08, 0.12))
@@ -453,10 +471,10 @@ def generate(ctx: Ctx, a: int, b: int) -> tuple[dict[str, pl.DataFrame], pl.Data
     b2 = r1 + ((0.2 + 3 * U[cq, 39]) * HOUR).astype(np.int64)
     r2 = b2 + np.exp(np.log(300) + 1.0 * ndtri(np.clip((U[cq, 25] * 10) % 1, 1e-9, 1 - 1e-9))).astype(np.int64)
     bot = U[cq, 39] < 0.2
-    cols = [(b1, "buyer", np.ones(len(cq), bool)), (b1 + 5, "bot", bot), (r1, "seller", np.ones(len(cq), bool)),
-            (b2, "buyer", two), (r2, "seller", two)]
+    cols = [(b1, 0, np.ones(len(cq), bool)), (b1 + 5, 2, bot), (r1, 1, np.ones(len(cq), bool)),
+            (b2, 0, two), (r2, 1, two)]
     m_t = np.concatenate([c[0] for c in cols])
-    m_s = np.concatenate([np.full(len(cq), c[1], dtype=object) for c in cols])
+    m_s = np.concatenate([np.full(len(cq), c[1]) for c in cols])
     m_keep = np.concatenate([c[2] for c in cols])
     m_seq = np.repeat(np.arange(len(cols)), len(cq))
     m_o = np.tile(cq, len(cols))
@@ -466,14 +484,14 @@ def generate(ctx: Ctx, a: int, b: int) -> tuple[dict[str, pl.DataFrame], pl.Data
     conv_id = oid.gather(mo).str.replace("^", "C")
     messages = pl.DataFrame({
         "message_id": pl.DataFrame({"c": conv_id, "q": mseq + 1}).select(pl.format("{}-{}", "c", "q")).to_series(),
-        "conversation_id": conv_id, "shop_id": strs(sid[mo]),
-        "sender": strs(m_s[m_keep][ordm]), "sent_at": ts(m_t[m_keep][ordm])})
+        "conversation_id": conv_id, "shop_id": sid.gather(mo),
+        "sender": cat(("buyer", "seller", "bot"), m_s[m_keep][ordm]), "sent_at": ts(m_t[m_keep][ordm])})
 
     # --- ground truth of the planted orders ---------------------------------------------------------
     tq = np.nonzero(planted)[0]
     truth = pl.DataFrame({
-        "order_id": oid.gather(tq), "shop_id": strs(sid[tq]),
-        "pattern": strs(np.asarray(PATTERNS, dtype=object)[pat[tq]]),
+        "order_id": oid.gather(tq), "shop_id": sid.gather(tq),
+        "pattern": cat(PATTERNS, pat[tq]),
         "is_fake": np.isin(pat[tq], [P[x] for x in FAKE_PATTERNS])})
     return {"orders": orders, "order_lines": lines, "tracking_events": events, "returns": returns,
             "reviews": reviews, "disputes": disputes, "messages": messages}, truth

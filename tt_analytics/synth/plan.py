@@ -63,6 +63,8 @@ class Situation:
     rule_id: str
     expected: str
     note: str = ""
+    numerator: int | None = None    # planted numerator and denominator of the rule's rate, where there is one
+    denominator: int | None = None
 
 
 @dataclass
@@ -84,6 +86,7 @@ class Plan:
     nprod: np.ndarray = None
     carriers: np.ndarray = None        # (S, 2) carrier indices into REGION_CARRIERS[region]
     origin_zip: np.ndarray = None      # object
+    origin_zi: np.ndarray = None       # index of origin_zip in the region's zip list
     controller: np.ndarray = None      # int
     graduated: np.ndarray = None       # bool: has graduated_at
     documents_complete: np.ndarray = None
@@ -170,6 +173,7 @@ class _Builder:
         self.ovr: list[tuple[int, int, int, int]] = []  # (shop, d0, d1, n) override of window counts
         self.used: dict[str, set] = {}
         self.exclusive: set[int] = set()
+        self.sealed: set[int] = set()
         self.no_plants = np.zeros(S, dtype=bool)
         for m in MARKS:
             p.marks[m] = {"k": np.zeros(S, np.int64), "k2": np.zeros(S, np.int64),
@@ -200,12 +204,15 @@ class _Builder:
         p.arrears[s] = arrears
         self.ovr.append((s, max(d - quiet_days, 0), p.days - 1, 0))
 
-    def pick(self, channel: str, regions: tuple[str, ...], exclusive: bool, reserve: int) -> int | None:
+    def pick(self, channel: str, regions: tuple[str, ...], exclusive: bool, reserve: int, seal: bool = False) -> int | None:
+        """A free shop for the channel: exclusive channels take shops no other exclusive channel has; shared
+        channels (messages, violations, ratings, flash sales) may reuse them unless the shop is sealed."""
         p = self.p
         used = self.used.setdefault(channel, set())
         for r in regions:
             ri = REGION_NAMES.index(r)
-            pool = [s for s in range(p.n_shops) if p.region[s] == ri and s not in used and s not in self.exclusive]
+            taken = self.exclusive if exclusive else self.sealed
+            pool = [s for s in range(p.n_shops) if p.region[s] == ri and s not in used and s not in taken]
             n_region = int((p.region == ri).sum())
             taken = sum(1 for s in self.exclusive if p.region[s] == ri)
             if not pool or (exclusive and taken >= n_region - reserve):
@@ -214,6 +221,8 @@ class _Builder:
             used.add(s)
             if exclusive:
                 self.exclusive.add(s)
+            if seal:
+                self.sealed.add(s)
             return s
         return None
 
@@ -242,7 +251,8 @@ def make_plan(n_shops: int, n_orders: int, seed: int, as_of: dt.date, history_da
     p.nprod = (12 + np.minimum(p.weight * 15, 250)).astype(np.int64)
     p.carriers = np.stack([rng.integers(0, 8, S), rng.integers(0, 8, S)], axis=1)
     zips = zip_lists(p.salt)
-    p.origin_zip = np.array([zips[REGION_NAMES[r]][int(rng.integers(0, 40))] for r in p.region], dtype=object)
+    p.origin_zi = rng.integers(0, 40, S)  # origins are the first 40 zips of the region's list
+    p.origin_zip = np.array([zips[REGION_NAMES[r]][i] for r, i in zip(p.region, p.origin_zi)], dtype=object)
     p.controller = np.arange(S)
     shared = rng.random(S) < 0.15  # some controllers run two shops (AL-RELATED)
     for s in np.nonzero(shared)[0]:
@@ -258,13 +268,14 @@ def make_plan(n_shops: int, n_orders: int, seed: int, as_of: dt.date, history_da
 
     b = _Builder(p, rng)
     for spec in situation_specs(p):
-        s = b.pick(spec["channel"], spec["regions"], spec.get("exclusive", False), spec.get("reserve", 2))
+        s = b.pick(spec["channel"], spec["regions"], spec.get("exclusive", False), spec.get("reserve", 2), spec.get("seal", False))
         if s is None:
             continue
         ok = spec["setup"](b, s)
         if ok is False:
             continue
-        p.situations.append(Situation(s, spec["name"], spec["rule"], spec["expected"], spec.get("note", "")))
+        p.situations.append(Situation(s, spec["name"], spec["rule"], spec["expected"], spec.get("note", ""),
+                                      spec.get("num"), spec.get("den")))
     for s in b.exclusive:
         b.no_plants[s] = True
 
@@ -275,17 +286,19 @@ def make_plan(n_shops: int, n_orders: int, seed: int, as_of: dt.date, history_da
 
 
 def zip_lists(salt: int) -> dict[str, np.ndarray]:
-    """1,000 plausible postal codes per region (deterministic)."""
+    """1,000 distinct plausible postal codes per region (deterministic)."""
     r = np.random.default_rng([salt, 99])
-    us = np.char.zfill(r.integers(10001, 99950, 1000).astype(str), 5)
+    us = np.char.zfill(r.choice(np.arange(10001, 99950), 1000, replace=False).astype(str), 5)
     outward = np.array(["SW1A", "EC1A", "M1", "B1", "LS1", "G1", "CF10", "BS1", "L1", "NE1", "EH1", "OX1",
                         "CB1", "NG1", "S1", "LE1", "BN1", "RG1", "SO14", "PL1"])
     letters = np.array(list("ABDEFGHJLNPQRSTUWXYZ"))
-    uk = np.char.add(np.char.add(np.char.add(outward[r.integers(0, 20, 1000)], " "), r.integers(1, 10, 1000).astype(str)),
-                     np.char.add(letters[r.integers(0, 20, 1000)], letters[r.integers(0, 20, 1000)]))
-    sea = np.char.zfill(r.integers(10000, 829999, 1000).astype(str), 6)
+    code = r.choice(20 * 9 * 20 * 20, 1000, replace=False)
+    uk = np.char.add(np.char.add(np.char.add(outward[code // 3600], " "), (1 + code // 400 % 9).astype(str)),
+                     np.char.add(letters[code // 20 % 20], letters[code % 20]))
+    sea = np.char.zfill(r.choice(np.arange(10000, 829999), 1000, replace=False).astype(str), 6)
     prefix = np.array(["100", "200", "510", "518", "310", "610", "430", "210", "300", "523"])
-    cnz = np.char.add(prefix[r.integers(0, 10, 1000)], np.char.zfill(r.integers(0, 1000, 1000).astype(str), 3))
+    code = r.choice(10_000, 1000, replace=False)
+    cnz = np.char.add(prefix[code // 1000], np.char.zfill((code % 1000).astype(str), 3))
     return {"US": us.astype(object), "UK": uk.astype(object), "SEA": sea.astype(object), "CN": cnz.astype(object)}
 
 
@@ -454,17 +467,20 @@ def _plants(p: Plan, n_orders: int, b: _Builder, rng) -> None:
 # ----------------------------------------------------------------------------------------------
 def situation_specs(p: Plan) -> list[dict]:
     specs: list[dict] = []
-    TT = ("US", "SEA")
+    TT = ("SEA", "US")  # SEA first: the US shops are also needed by the Star Shop situations
 
     def metric(name, rule, regions, expected, win, n, mark, k, mfrom, mto, k2=0, note="", extra=None):
-        def setup(b, s):
+        def setup(b, s):  # noqa: ANN001
             b.p.clean[s] = True
             b.window(s, win, n)
             b.mark(mark, s, k, mfrom, mto, k2)
             if extra:
                 extra(b, s)
+        num, den = {"dispute": (k2, k), "ret_sf": (k - k2, k)}.get(mark, (k, n))
+        if mark == "late_ext":
+            num = 0
         specs.append(dict(name=name, rule=rule, regions=regions, expected=expected, channel="tt_orders",
-                          exclusive=True, setup=setup, note=note))
+                          exclusive=True, setup=setup, note=note, num=num, den=den))
 
     def ss(name, expected, rating=4.7, per_day=6, status="active", graduated=True, viol=(), note=""):
         def setup(b, s):
@@ -478,7 +494,7 @@ def situation_specs(p: Plan) -> list[dict]:
             for v in viol:
                 b.violation(s, *v)
         specs.append(dict(name=name, rule="SS-" + name.split("_")[-1].upper() if "fail" in name else "SS",
-                          regions=("US",), expected=expected, channel="tt_orders", exclusive=True, setup=setup, note=note))
+                          regions=("US",), expected=expected, channel="tt_orders", exclusive=True, seal=True, setup=setup, note=note))
 
     sf = "seller-fault cancellations (out_of_stock, pricing_error, system sla_timeout) among orders created in the last 7 days"
     lt = "orders created in the last 7 days shipped after ship_by (or still unshipped past it)"
@@ -503,10 +519,10 @@ def situation_specs(p: Plan) -> list[dict]:
     metric("drr_100_orders", "DRR", TT, "DRR 5/100 = 5% but only 100 orders (not > 100): DRR not applicable, meets_target null", 30, 100, "defect", 5, 29, 12)
     metric("drr_101_orders", "DRR", TT, "DRR 5/101 = 4.95% with 101 > 100 orders: applies, target missed", 30, 101, "defect", 5, 29, 12)
 
-    def ldr_ret(b, s):
-        b.mark("ldret", s, 3, 29, 12)
+    def ldr_ret(b, s):  # on other days than the defect returns, so the two never fall on one order
+        b.mark("ldret", s, 3, 29, 21)
     metric("drr_late_dispatch_excluded", "DRR", TT, "DRR 2/200 = 1.0%: target met; 3 more seller-fault returns with reason "
-           "late_dispatch are excluded (2.5% if they were counted)", 30, 200, "defect", 2, 29, 12, extra=ldr_ret)
+           "late_dispatch are excluded (2.5% if they were counted)", 30, 200, "defect", 2, 20, 12, extra=ldr_ret)
     # Star Shop criteria
     ss("ss_fail_active", "Star Shop not eligible: status frozen (SS-ACTIVE); every other criterion passes", status="frozen")
     ss("ss_fail_grad", "Star Shop not eligible: not graduated, graduated_at null (SS-GRAD)", graduated=False)
@@ -530,10 +546,10 @@ def situation_specs(p: Plan) -> list[dict]:
     metric("ldr_tier_25", "LDR", TT, "LDR 25/100 = 25%: 5 points", 7, 100, "late", 25, 6, 3)
     metric("ldr_tier_50", "LDR", TT, "LDR 20/40 = 50%, cnt 20 < 30: 6 points and OVL 10%", 7, 40, "late", 20, 6, 3)
     metric("ldr_tier_50_count_30", "LDR", TT, "LDR 30/60 = 50%, cnt 30: 7 points and OVL 10%", 7, 60, "late", 30, 6, 3)
-    metric("ldr_uk_at_4pct", "LDR", ("UK",), "UK LDR 8/200 = 4%: warning + 2 points", 7, 200, "late", 8, 6, 3)
-    metric("ldr_uk_tier_10", "LDR", ("UK",), "UK LDR 10/100 = 10%: 4 points, OVL 7 days at 80%", 7, 100, "late", 10, 6, 3)
-    metric("ldr_uk_tier_50", "LDR", ("UK",), "UK LDR 50/100 = 50%: 8 points, OVL at 30%", 7, 100, "late", 50, 6, 3)
-    metric("ldr_uk_tier_60", "LDR", ("UK",), "UK LDR 60/100 = 60%: 8 points, OVL at 10%", 7, 100, "late", 60, 6, 3)
+    metric("ldr_uk_at_4pct", "LDR", ("UK",), "UK LDR 8/200 = 4%: warning + 2 points", 7, 200, "late", 8, 6,2)
+    metric("ldr_uk_tier_10", "LDR", ("UK",), "UK LDR 10/100 = 10%: 4 points, OVL 7 days at 80%", 7, 100, "late", 10, 6,2)
+    metric("ldr_uk_tier_50", "LDR", ("UK",), "UK LDR 50/100 = 50%: 8 points, OVL at 30%", 7, 100, "late", 50, 6,2)
+    metric("ldr_uk_tier_60", "LDR", ("UK",), "UK LDR 60/100 = 60%: 8 points, OVL at 10%", 7, 100, "late", 60, 6,2)
 
     def ext(b, s):
         p = b.p
@@ -542,18 +558,19 @@ def situation_specs(p: Plan) -> list[dict]:
            "sla_extensions row for the shop's ship_from_zip: LDR 0% (10% if the extension were ignored)",
            7, 100, "late_ext", 10, 6, 3)
     # customer service
-    for name, rule, exp in [
-        ("cs_frt_just_inside", "CS-FRT", "average first response 29.5 min <= 30 min: target met (100 conversations)"),
-        ("cs_frt_just_outside", "CS-FRT", "average first response 31.0 min > 30 min: target missed"),
-        ("cs_rr24_just_inside", "CS-RR24", "86/100 buyer messages answered within 24 h = 86% >= 85% (the rest at 30 h)"),
-        ("cs_rr24_just_outside", "CS-RR24", "84/100 answered within 24 h = 84% < 85%"),
-        ("cs_rr48_just_inside", "CS-RR48", "96/100 answered within 48 h = 96% >= 95% (4 never answered)"),
-        ("cs_rr48_just_outside", "CS-RR48", "94/100 answered within 48 h = 94% < 95% (6 never answered)"),
+    for name, rule, exp, num in [
+        ("cs_frt_just_inside", "CS-FRT", "average first response 29.5 min <= 30 min: target met (100 conversations)", 2950),
+        ("cs_frt_just_outside", "CS-FRT", "average first response 31.0 min > 30 min: target missed", 3100),
+        ("cs_rr24_just_inside", "CS-RR24", "86/100 buyer messages answered within 24 h = 86% >= 85% (the rest at 30 h)", 86),
+        ("cs_rr24_just_outside", "CS-RR24", "84/100 answered within 24 h = 84% < 85%", 84),
+        ("cs_rr48_just_inside", "CS-RR48", "96/100 answered within 48 h = 96% >= 95% (4 never answered)", 96),
+        ("cs_rr48_just_outside", "CS-RR48", "94/100 answered within 48 h = 94% < 95% (6 never answered)", 94),
     ]:
         def cs(b, s, name=name):
             b.p.cs_clean[s] = True
             b.p.extras["conversations"].append((s, name))
         specs.append(dict(name=name, rule=rule, regions=("US", "SEA", "UK"), expected=exp, channel="tt_cs", setup=cs,
+                          num=num, den=100,
                           note="planted conversations in the last 30 days (one buyer message, one seller reply); "
                                "the shop has no other conversations"))
     # violation points
@@ -587,7 +604,8 @@ def situation_specs(p: Plan) -> list[dict]:
         b.violation(s, 100, 28, "fake_transaction")
         b.p.status[s] = "deactivated"
         b.p.closed_day[s] = b.p.dd(99)
-    specs.append(dict(name="vp_terminated", rule="VP-PERMANENT", regions=("US", "SEA", "UK"), channel="tt_vp",
+    specs.append(dict(name="vp_terminated", rule="VP-PERMANENT", regions=("UK", "SEA", "US"), channel="tt_vp",
+                      exclusive=True, seal=True, priority=-1,
                       expected="terminated at 48 points 100 days ago; the 20 points scored 250 days ago still count (VP-NO-RESET): 48 active",
                       setup=terminated, note="status deactivated; no orders after termination"))
     # flash sales (all on one busy TikTok shop, one product each)
@@ -639,7 +657,7 @@ def situation_specs(p: Plan) -> list[dict]:
             if kw.get("penalty"):
                 b.violation(s, (as_of - day).days + 60, 2, "other")
                 b.p.extras["deposits"].append((s, "deducted", (as_of - day).days + 55, 500.0))
-        specs.append(dict(name=name, rule=rule, regions=("CN",), expected=expected, channel="cn_dep", exclusive=True,
+        specs.append(dict(name=name, rule=rule, regions=("CN",), expected=expected, channel="cn_dep", exclusive=True, seal=True,
                           reserve=3, setup=setup, note=f"closed on {day}" if day else ""))
     dep("dep_refund_eligible", "DEP-REFUND-DUE", "closed 31 days before as_of, documents complete, no penalties, no arrears, "
         "all payouts settled: refund eligible, due 7 CN working days after closure", as_of - dt.timedelta(days=31))
@@ -659,9 +677,10 @@ def situation_specs(p: Plan) -> list[dict]:
 
     def ts(name, expected, k, n=200):
         def setup(b, s):
+            b.p.clean[s] = True  # no cancellations: the share is exact whether or not they count
             b.window(s, 60, n)
             b.mark("spot", s, k, 59, 0)
-        specs.append(dict(name=name, rule="TS-SPOT" if "al_" not in name else "AL-GMV", regions=("CN",), expected=expected,
+        specs.append(dict(name=name, rule="TIERED-SHIPPING", regions=("CN",), expected=expected, num=k, den=n,
                           channel="cn_ts", exclusive=True, reserve=3, setup=setup,
                           note="orders of the last 60 days: spot-stock share exact, the rest presale/tiered"))
     ts("ts_spot_49", "spot share 98/200 = 49% < 50%: tiered shipping not eligible", 98)
@@ -671,14 +690,14 @@ def situation_specs(p: Plan) -> list[dict]:
 
     def no_gmv(b, s):
         b.ovr.append((s, b.p.dd(29), b.p.dd(0), 0))
-    specs.append(dict(name="al_no_gmv", rule="AL-GMV", regions=("CN",), channel="cn_ts", exclusive=True, reserve=3,
+    specs.append(dict(name="al_no_gmv", rule="AL-GMV", regions=("CN",), channel="cn_ts", exclusive=True, seal=True, reserve=3,
                       expected="no orders in the last 30 days: GMV 0, not eligible", setup=no_gmv))
 
     def few(b, s):
         b.window(s, 60, 40)
         b.p.few_reviews[s] = True
         b.p.rating_override[s] = (b.p.dd(89), 4.8, 0.95)
-    specs.append(dict(name="al_few_reviews", rule="AL-FORMAL", regions=("CN",), channel="cn_ts", exclusive=True, reserve=3,
+    specs.append(dict(name="al_few_reviews", rule="AL-FORMAL", regions=("CN",), channel="cn_ts", exclusive=True, seal=True, reserve=3,
                       expected="DSR 4.8, positive rate 95%, but about 12 reviews in 60 days (<= 20): eligible, not formal-only",
                       setup=few))
 
@@ -689,7 +708,7 @@ def situation_specs(p: Plan) -> list[dict]:
                 b.violation(s, *v)
             if related:
                 others = [t for t in range(b.p.n_shops) if b.p.region[t] == 3 and t != s and t not in b.exclusive
-                          and b.p.controller[t] == t]
+                          and t not in b.sealed and b.p.controller[t] == t]
                 if not others:
                     return False
                 t = others[-1]
@@ -723,4 +742,4 @@ def situation_specs(p: Plan) -> list[dict]:
     attr("dep_topped_up", "DEP-AMOUNT", "individual business in mother_baby (5,000): paid 2,000 then topped up 3,000 (balance 5,000)",
          "individual_business", ("mother_baby",), [("topped_up", 100, 3000.0)])
     attr("dep_active_not_closed", "DEP-REFUND-WHEN", "active shop: deposit not refundable (not closed)", "enterprise", ("apparel",), [])
-    return specs
+    return sorted(specs, key=lambda x: x.get("priority", 0))

@@ -62,7 +62,25 @@ EMPTY = {"en": ["Good", "ok", "Nice", "A+++", "👍👍👍", "Five stars", "goo
 
 
 def _pick(options: list[str], u: np.ndarray) -> pl.Series:
-    return pl.Series(options).gather(np.minimum((u * len(options)).astype(np.int64), len(options) - 1))
+    return pl.Series(options, dtype=pl.String).gather(np.minimum((u * len(options)).astype(np.int64), len(options) - 1))
+
+
+def _slot(words_by_lang: dict, slot: str, tone: np.ndarray, zh: np.ndarray, u: np.ndarray) -> pl.Series:
+    """Gather one phrase per row from the (language, tone) list of `slot`, vectorised."""
+    lists, offsets, sizes = [], {}, {}
+    for lang, words in words_by_lang.items():
+        for t in ("pos", "mid", "neg"):
+            key = f"{t}_{slot}"
+            offsets[(lang, t)] = sum(len(x) for x in lists)
+            sizes[(lang, t)] = len(words[key])
+            lists.append(words[key])
+    flat = pl.Series([w for x in lists for w in x], dtype=pl.String)
+    off = np.zeros(len(u), dtype=np.int64)
+    size = np.ones(len(u), dtype=np.int64)
+    for (lang, t), o in offsets.items():
+        m = (tone == ("pos", "mid", "neg").index(t)) & (zh == (lang == "zh"))
+        off[m], size[m] = o, sizes[(lang, t)]
+    return flat.gather(off + np.minimum((u * size).astype(np.int64), size - 1))
 
 
 def honest(category: np.ndarray, product: np.ndarray, rating: np.ndarray, chinese: np.ndarray,
@@ -72,30 +90,26 @@ def honest(category: np.ndarray, product: np.ndarray, rating: np.ndarray, chines
     if n == 0:
         return pl.Series([], dtype=pl.String)
     cats = list(NOUNS)
-    cat_i = np.searchsorted(np.array(cats), category) if category.dtype.kind in "UO" else category
-    noun_en = np.array([NOUNS[c][0][i % len(NOUNS[c][0])] for c in cats for i in range(4)]).reshape(len(cats), 4)
-    noun_zh = np.array([NOUNS[c][1][i % len(NOUNS[c][1])] for c in cats for i in range(4)]).reshape(len(cats), 4)
-    k = (product % 4).astype(np.int64)
-    noun = np.where(chinese, noun_zh[cat_i, k], noun_en[cat_i, k])
-    tone = np.where(rating >= 4, "pos", np.where(rating == 3, "mid", "neg"))
-    u1, u2, u3 = ua, (ua * 7.0) % 1.0, ub
-    cols = {}
-    for lang, words in (("en", EN), ("zh", ZH)):
-        op = np.empty(n, dtype=object)
-        asp = np.empty(n, dtype=object)
-        for t in ("pos", "mid", "neg"):
-            m = tone == t
-            op[m] = _pick(words[f"{t}_open"], u1[m]).to_numpy()
-            asp[m] = _pick(words[f"{t}_aspect"], u2[m]).to_numpy()
-        det = _pick(words["detail"], u3).to_numpy().astype(str)
-        num = (2 + (u3 * 97) % 8).astype(int).astype(str)
-        det = np.char.replace(det, "{}", num)
-        cols[lang] = (op, asp, det)
-    en = pl.DataFrame({"o": cols["en"][0].astype(str), "n": noun, "a": cols["en"][1].astype(str), "d": cols["en"][2]}) \
-        .select(pl.format("{} {} {}. {}", "o", "n", "a", "d")).to_series()
-    zh = pl.DataFrame({"o": cols["zh"][0].astype(str), "n": noun, "a": cols["zh"][1].astype(str), "d": cols["zh"][2]}) \
-        .select(pl.format("{}{}{}。{}", "o", "n", "a", "d")).to_series()
-    return pl.Series(np.where(chinese, zh.to_numpy(), en.to_numpy()), dtype=pl.String)
+    nouns = pl.Series([NOUNS[c][lang][i % len(NOUNS[c][lang])] for lang in (0, 1) for c in cats for i in range(4)],
+                      dtype=pl.String)
+    zh = np.asarray(chinese, dtype=bool)
+    noun = nouns.gather(zh * len(cats) * 4 + np.asarray(category, dtype=np.int64) * 4 + (product % 4))
+    tone = np.where(rating >= 4, 0, np.where(rating == 3, 1, 2))
+    words = {"en": EN, "zh": ZH}
+    opener = _slot(words, "open", tone, zh, ua)
+    aspect = _slot(words, "aspect", tone, zh, (ua * 7.0) % 1.0)
+    det_all = EN["detail"] + ZH["detail"]
+    di = np.where(zh, len(EN["detail"]) + np.minimum((ub * len(ZH["detail"])).astype(np.int64), len(ZH["detail"]) - 1),
+                  np.minimum((ub * len(EN["detail"])).astype(np.int64), len(EN["detail"]) - 1))
+    pre = pl.Series([d.split("{}")[0] for d in det_all], dtype=pl.String).gather(di)
+    post = pl.Series([d.split("{}")[1] if "{}" in d else "" for d in det_all], dtype=pl.String).gather(di)
+    has_num = np.array(["{}" in d for d in det_all])[di]
+    num = pl.Series(np.where(has_num, (2 + (ub * 97) % 8).astype(np.int64), -1)).cast(pl.String)
+    df = pl.DataFrame({"o": opener, "n": noun, "a": aspect, "p": pre, "q": post, "k": num, "zh": zh})
+    return df.select(pl.when(pl.col("zh"))
+                     .then(pl.concat_str(["o", "n", "a", pl.lit("。"), "p", pl.col("k").replace("-1", ""), "q"]))
+                     .otherwise(pl.concat_str(["o", pl.lit(" "), "n", pl.lit(" "), "a", pl.lit(". "), "p",
+                                               pl.col("k").replace("-1", ""), "q"]))).to_series()
 
 
 def farmed(chinese: np.ndarray, group: np.ndarray, empty: np.ndarray, u: np.ndarray) -> pl.Series:
@@ -103,12 +117,14 @@ def farmed(chinese: np.ndarray, group: np.ndarray, empty: np.ndarray, u: np.ndar
     n = len(chinese)
     if n == 0:
         return pl.Series([], dtype=pl.String)
-    out = np.empty(n, dtype=object)
-    for lang, m_lang in (("zh", chinese), ("en", ~chinese)):
-        base = np.array(FARM[lang])[group[m_lang] % len(FARM[lang])]
-        pre = _pick(FARM_PREFIX[lang], u[m_lang]).to_numpy().astype(str)
-        suf = _pick(FARM_SUFFIX, (u[m_lang] * 13.0) % 1.0).to_numpy().astype(str)
-        dup = np.char.add(np.char.add(pre, base), suf)
-        emp = _pick(EMPTY[lang], (u[m_lang] * 5.0) % 1.0).to_numpy().astype(str)
-        out[m_lang] = np.where(empty[m_lang], emp, dup)
-    return pl.Series(out.astype(str), dtype=pl.String)
+    zh = np.asarray(chinese, dtype=bool)
+    nb = len(FARM["en"])
+    base = pl.Series(FARM["en"] + FARM["zh"], dtype=pl.String).gather(zh * nb + group % nb)
+    npre = len(FARM_PREFIX["en"])
+    pre = pl.Series(FARM_PREFIX["en"] + FARM_PREFIX["zh"], dtype=pl.String).gather(
+        zh * npre + np.minimum((u * npre).astype(np.int64), npre - 1))
+    suf = _pick(FARM_SUFFIX, (u * 13.0) % 1.0)
+    ne = len(EMPTY["en"])
+    emp = pl.Series(EMPTY["en"] + EMPTY["zh"], dtype=pl.String).gather(zh * ne + np.minimum(((u * 5.0) % 1.0 * ne).astype(np.int64), ne - 1))
+    df = pl.DataFrame({"b": base, "p": pre, "s": suf, "e": emp, "empty": np.asarray(empty, dtype=bool)})
+    return df.select(pl.when(pl.col("empty")).then(pl.col("e")).otherwise(pl.concat_str(["p", "b", "s"]))).to_series()
