@@ -14,6 +14,7 @@ import json
 import os
 import platform
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -148,6 +149,8 @@ def run_size(orders: int, steps: list[str], args: argparse.Namespace) -> dict:
         rss = row["peak_rss_bytes"] / 2**30
         took = row["seconds"] if row["seconds"] is not None else row["process_seconds"]
         print(f"[{label}] {step}: {row['status']} in {took:.1f} s, peak RSS {rss:.2f} GiB", flush=True)
+        if step == "ingest" and not args.keep_ingested:
+            shutil.rmtree(work / "ingested", ignore_errors=True)  # a second copy of the data: disk
         if step == "synth" and row["status"] != "ok":
             print(row.get("error", ""), file=sys.stderr)
             break
@@ -169,6 +172,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--as-of", default=AS_OF, help="as-of date of the data and of every evaluation")
     p.add_argument("--resynth", action="store_true", help="regenerate the data even if present")
+    p.add_argument("--keep-ingested", action="store_true",
+                   help="keep the ingest step's copy of the data (deleted by default to save disk)")
     p.add_argument("--timeout", type=float, default=None, help="seconds before a step is killed")
     p.add_argument("--data-dir", default=str(BENCH / "data"))
     p.add_argument("--out-dir", default=str(BENCH / "out"))
