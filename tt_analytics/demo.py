@@ -29,8 +29,15 @@ def run_demo(sample: Path, work: Path, as_of: dt.date, database: Path = catalog.
 
     console.rule("1. ingest")
     console.print(f"canonical sample {sample / 'canonical'} and raw exports {sample / 'exports'} -> {data}")
-    ingest([sample / "canonical"], data)
-    ingest_manifest(sample / "exports" / "manifest.yaml", data)
+    import polars as pl
+    summary = pl.concat([ingest([sample / "canonical"], data),
+                         ingest_manifest(sample / "exports" / "manifest.yaml", data)], how="diagonal_relaxed")
+    per_table = summary.group_by("table").agg(pl.col("rows_read").sum(), pl.col("rows_written").sum(),
+                                              pl.col("rows_rejected").sum()).sort("table")
+    t = Table("table", "rows read", "rows written", "rows rejected")
+    for row in per_table.iter_rows():
+        t.add_row(*[str(v) for v in row])
+    console.print(t)
 
     console.rule("2-3. validate and evaluate")
     results = evaluate(data, as_of, out=out, database=database)
