@@ -208,3 +208,15 @@ def test_queries_have_a_header_and_transpile_to_spark(path):
     assert text.startswith(f"-- name: tiktok/{path.stem}\n"), "header must name the query"
     assert re.search(r"^-- Rules: .+", text, flags=re.M), "header must list the rule IDs"
     sqlglot.transpile(text, read="duckdb", write="spark", unsupported_level=sqlglot.ErrorLevel.RAISE)
+
+
+def test_a_rules_file_missing_a_parameter_is_an_input_error(tmp_path):
+    from tt_analytics.errors import InputError
+    text = (Path(params.RULES_DIR) / "tiktok_violation_points.yaml").read_text(encoding="utf-8")
+    broken = re.sub(r"^warn_within:\n(  .*\n)+", "", text, flags=re.M)
+    assert "warn_within" not in broken
+    (tmp_path / "tiktok_violation_points.yaml").write_text(broken, encoding="utf-8")
+    con = catalog.connect()
+    load_input(con, {"shops": [{"shop_id": "s", "platform": "tiktok", "region": "US", "status": "active"}]})
+    with pytest.raises(InputError, match="warn_within"):
+        run_outputs(con, AS_OF, params.load(AS_OF, tmp_path), outputs=["points"])

@@ -118,7 +118,7 @@ def test_a_rule_change_inside_the_range_splits_it(tmp_path, con):
     newer = text.replace('must stay below this., reference: 002 §5 "店铺的商责取消率必须低于2.5%", '
                          'values: {2024-07-15: {value: 0.025}}}',
                          'must stay below this., reference: 002 §5 "店铺的商责取消率必须低于2.5%", '
-                          'values: {2024-07-15: {value: 0.025}, 2026-11-10: {value: 0.05}}}')
+                         'values: {2024-07-15: {value: 0.025}, 2026-11-10: {value: 0.05}}}')
     assert newer != text
     (tmp_path / "tiktok_metrics.yaml").write_text(newer, encoding="utf-8")
     dates = series_dates(START, END)

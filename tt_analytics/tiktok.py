@@ -8,15 +8,29 @@ and bind values. Rule IDs are those of RULES.md; docs/rules-tiktok.md explains e
 """
 from __future__ import annotations
 
+import functools
 import re
-from typing import Any
+from typing import Any, Callable
 
 import polars as pl
 
 from . import catalog
-from .evaluate import Context, sql_text
+from .errors import InputError
+from .evaluate import Context, QueryError, sql_text
 
 METRIC_POINT_FILES = "tiktok_metric_points_"  # one rulebook per region group: <prefix><markets>.yaml
+
+
+def _rules_checked(func: Callable) -> Callable:
+    """A custom rules file that lacks a parameter is a user error naming it, not a traceback."""
+    @functools.wraps(func)
+    def wrapper(ctx: Context):
+        try:
+            return func(ctx)
+        except KeyError as e:
+            raise InputError(f"output {func.__name__}: the rules files lack the parameter {e.args[0]!r} "
+                             f"(bundled files: tt_analytics/rules/; list: docs/rules-reference.md)") from None
+    return wrapper
 
 
 def _bind(sql: str, values: dict[str, Any]) -> dict[str, Any]:
@@ -24,7 +38,7 @@ def _bind(sql: str, values: dict[str, Any]) -> dict[str, Any]:
     used = set(re.findall(r"\$([A-Za-z_][A-Za-z0-9_]*)", code))
     missing = used - set(values)
     if missing:
-        raise KeyError(f"query needs parameters {sorted(missing)}")
+        raise QueryError(f"query needs parameters {sorted(missing)}")
     return {k: values[k] for k in used}
 
 
@@ -70,6 +84,7 @@ def prepare_orders(ctx: Context) -> None:
                  seller_reasons=sfcr["seller_reasons"], system_reasons=sfcr["system_reasons"])
 
 
+@_rules_checked
 def metrics(ctx: Context) -> pl.DataFrame:
     """`metrics`: CS-FRT, CS-RR24, CS-RR48, NRR, DLR, RRR, SFCR, LDR, DRR per TikTok shop and date."""
     m = ctx.params["tiktok_metrics"]
@@ -120,6 +135,7 @@ def _brackets(prm: dict[str, Any]) -> pl.DataFrame:
                                       "ovl_days": pl.Int64, "ovl_cap_ratio": pl.Float64})
 
 
+@_rules_checked
 def metric_points(ctx: Context) -> pl.DataFrame:
     """`metric_points`: SFCR and LDR tiers (points, warning, order volume limit) per shop and date."""
     _register(ctx, "tt_metric_point_brackets", _brackets(ctx.params))
@@ -128,6 +144,7 @@ def metric_points(ctx: Context) -> pl.DataFrame:
 
 # ------------------------------------------------------------------------ appeals, holds, points
 
+@_rules_checked
 def violation_appeals(ctx: Context) -> pl.DataFrame:
     """`violation_appeals`: appeal deadlines, appealability and balance holds per violation."""
     a = ctx.params["tiktok_appeals_holds"]
@@ -148,6 +165,7 @@ def _threshold_tables(vp: dict[str, Any]) -> tuple[pl.DataFrame, pl.DataFrame]:
             pl.DataFrame(pens, schema={"threshold": pl.Int64, "penalty": pl.Utf8, "days": pl.Int32}))
 
 
+@_rules_checked
 def penalty_periods(ctx: Context) -> pl.DataFrame:
     """`penalty_periods`: the violation-point ledger (active points on every day that matters,
     termination, threshold crossings) and each threshold penalty with its start and end dates."""
@@ -164,6 +182,7 @@ def penalty_periods(ctx: Context) -> pl.DataFrame:
     return _frame(ctx, "tiktok/penalty_periods")
 
 
+@_rules_checked
 def points(ctx: Context) -> pl.DataFrame:
     """`points`: one row per TikTok shop and date (reads the ledger built by penalty_periods)."""
     vp = ctx.params["tiktok_violation_points"]
@@ -172,6 +191,7 @@ def points(ctx: Context) -> pl.DataFrame:
 
 # ------------------------------------------------------------------------------------ Star Shop
 
+@_rules_checked
 def star_shop(ctx: Context) -> pl.DataFrame:
     """`star_shop`: the US Star Shop criteria for the monthly period containing each as-of date."""
     s = ctx.params["star_shop_us"]
