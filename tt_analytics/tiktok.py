@@ -93,25 +93,19 @@ def metrics(ctx: Context) -> pl.DataFrame:
     prepare_orders(ctx)
     _materialize(ctx, "tiktok/buyer_messages", "tt_buyer_messages", regions=regions,
                  reply_senders=m["messages"]["reply_senders"])
-    parts = [
-        ("tiktok/sfcr", {}),
-        ("tiktok/ldr", {}),
-        ("tiktok/nrr", {"regions": regions, "max_stars": mm["NRR"]["max_negative_stars"]}),
-        ("tiktok/dlr", {"regions": regions}),
-        ("tiktok/rrr", {"regions": regions, "resolve_days": mm["RRR"]["resolve_days"]}),
-        ("tiktok/drr", {"defect_reasons": mm["DRR"]["defect_reasons"],
-                        "exclude_late": bool(mm["DRR"]["exclude_late_dispatched_orders"])}),
-        ("tiktok/cs_frt", {}),
-        ("tiktok/cs_reply_rate", {"metric": "CS-RR24", "hours": mm["CS-RR24"]["reply_hours"]}),
-        ("tiktok/cs_reply_rate", {"metric": "CS-RR48", "hours": mm["CS-RR48"]["reply_hours"]}),
-    ]
+    facts = ["tiktok/sfcr", "tiktok/ldr", "tiktok/nrr", "tiktok/dlr", "tiktok/rrr", "tiktok/drr",
+             "tiktok/cs_frt", "tiktok/cs_reply_rate"]
+    values = {"regions": regions, "max_stars": mm["NRR"]["max_negative_stars"],
+              "resolve_days": mm["RRR"]["resolve_days"], "defect_reasons": mm["DRR"]["defect_reasons"],
+              "exclude_late": bool(mm["DRR"]["exclude_late_dispatched_orders"]),
+              "rr24_hours": mm["CS-RR24"]["reply_hours"], "rr48_hours": mm["CS-RR48"]["reply_hours"]}
+    # one statement: the fact queries side by side, aggregated once per shop, metric and day pair
+    union = "\nUNION ALL\n".join(f"SELECT shop_id, metric, anchor_day, known_day, num, den FROM (\n{sql_text(q)}\n)"
+                                  for q in facts)
+    sql = ("SELECT shop_id, metric, anchor_day, known_day, sum(num) AS num, sum(den) AS den FROM (\n"
+           f"{union}\n) GROUP BY ALL")
     catalog.drop(ctx.con, "tt_metric_facts")
-    ctx.con.execute("CREATE TEMP TABLE tt_metric_facts (shop_id VARCHAR, metric VARCHAR, anchor_day DATE, "
-                    "known_day DATE, num DOUBLE, den DOUBLE)")
-    for query, values in parts:
-        sql = sql_text(query)
-        ctx.con.execute(f"INSERT INTO tt_metric_facts SELECT shop_id, metric, anchor_day, known_day, "
-                        f"sum(num), sum(den) FROM (\n{sql}\n) GROUP BY ALL", _bind(sql, values) or None)
+    ctx.con.execute(f"CREATE TEMP TABLE tt_metric_facts AS\n{sql}", _bind(sql, values) or None)
     _register(ctx, "tt_metric_targets", _metric_targets(m))
     return _frame(ctx, "tiktok/metrics", regions=regions)
 
