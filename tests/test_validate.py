@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import subprocess
 import sys
 from pathlib import Path
 
@@ -396,13 +395,17 @@ def test_truncated_parquet_is_a_file_error(tmp_path):
         v.validate_into(catalog.connect(), data, None, data_docs=False)
 
 
-def test_cli_prints_file_errors_without_a_traceback(tmp_path):
+def test_cli_prints_file_errors_without_a_traceback(tmp_path, monkeypatch, capsys):
+    from tt_analytics import cli
     data = write(tmp_path / "data", {"shops.csv": "shop_id,platform,status\ns1,tiktok,active\n"})
     before = folder_hash(data)
-    r = subprocess.run([sys.executable, "-c", "from tt_analytics.cli import main; main()", "validate", str(data),
-                        "--out", str(tmp_path / "out")], capture_output=True, text=True, cwd=tmp_path)
-    assert r.returncode == 2, r.stderr
-    assert "Traceback" not in r.stderr and "region" in r.stderr and "shops.csv" in r.stderr
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "argv", ["tt-analytics", "validate", str(data), "--out", str(tmp_path / "out")])
+    with pytest.raises(SystemExit) as e:
+        cli.main()
+    assert e.value.code == 2
+    err = capsys.readouterr().err.replace("\n", "")
+    assert "Traceback" not in err and "region" in err and "shops.csv" in err
     assert folder_hash(data) == before
     assert not (tmp_path / "gx").exists()
 
