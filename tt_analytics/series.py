@@ -2,7 +2,8 @@
 
 `evaluate_series(data_dir, start, end, every="day")` fills `as_of_dates` with all the dates and
 runs the same SQL as the single-date `evaluate`: daily facts are aggregated once per shop and
-local day, then joined to every as-of date's window. No Python loop over shops, rows or days.
+local day, then a running SUM() window gives every as-of date's window (queries/tiktok/metrics.sql).
+No Python loop over shops, rows or days.
 
 Rules are data with effective dates: when a parameter file changes value inside the range, the
 range is split at that date and each part is computed with the rulebook in force on it (one pass
