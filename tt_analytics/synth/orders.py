@@ -427,7 +427,8 @@ def generate(ctx: Ctx, a: int, b: int) -> tuple[dict[str, pl.DataFrame], pl.Data
     stars = np.where(hits["negrev"], 1 + (U[:, 16] < 0.5), stars)
     posted = delivered + ((0.5 + 9 * U[:, 19]) * DAY).astype(np.int64)
     posted = np.where(hits["negrev"], delivered + ((0.2 + 2 * U[:, 19]) * DAY).astype(np.int64), posted)
-    posted = np.where(farm, delivered + DAY + rank * 600, posted)
+    # a farm posts its reviews in one burst, minutes apart, once every parcel of the block has arrived
+    posted = np.where(farm, day0 + hour0 + 10 * DAY + rank * 600 + (U[:, 19] * 120).astype(np.int64), posted)
     rv &= posted <= end
     v = np.nonzero(rv)[0]
     first_line = np.cumsum(nl) - nl

@@ -647,7 +647,9 @@ def situation_specs(p: Plan) -> list[dict]:
         return [d for d in days if d is not None]
     sf_close = latest(known([before_holiday(d - dt.timedelta(days=2)) for d in LNY.values()]))
     nd_close = latest(known([before_holiday(dt.date(y, 10, 1)) for y in range(2024, 2030)]))
-    month_end = latest([dt.date(y, m, 31) for y in range(2024, 2030) for m in (1, 3, 5, 7, 8, 10, 12)], 120)
+    # 31 August + 6 months is the end of February: the month-end case of DEP-REOPEN
+    month_end = latest([dt.date(y, 8, 31) for y in range(2024, 2030)], 60) or \
+        latest([dt.date(y, m, 31) for y in range(2024, 2030) for m in (1, 3, 5, 7, 10, 12)], 60)
 
     def dep(name, rule, expected, day, **kw):
         def setup(b, s):
@@ -673,7 +675,7 @@ def situation_specs(p: Plan) -> list[dict]:
     dep("dep_pending_payouts", "SETTLE", "closed 2 days before as_of with orders completed in the last half-month: payouts "
         "still pending (settled on the next 1st/16th), refund delayed", as_of - dt.timedelta(days=2), quiet_days=6)
     dep("dep_reopen_month_end", "DEP-REOPEN", f"closed on {month_end} (a 31st): may reopen from the last day of the month 6 months "
-        "later", month_end)
+        "later (31 August -> end of February)", month_end)
 
     def ts(name, expected, k, n=200):
         def setup(b, s):

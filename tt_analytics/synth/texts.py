@@ -53,7 +53,7 @@ FARM = {
     "en": ["Amazing quality fast shipping highly recommend this seller",
            "Best purchase ever five stars would buy again",
            "Super good product great seller A+++ recommend"],
-    "zh": ["宝贝收到了非常好卖家服务态度好五星好评", "好评好评物流快质量好推荐购买", "非常棒的一次购物体验下次还来"],
+    "zh": ["宝贝收到了非常好卖家服务态度也很好五星好评", "好评好评物流很快质量很好推荐大家购买哦", "非常棒的一次购物体验下次还会再来光顾的"],
 }
 FARM_PREFIX = {"en": ["", "Wow ", "Really ", "Honestly "], "zh": ["", "真的", "亲们", "总之"]}
 FARM_SUFFIX = ["!", "!!", "!!!", " 👍", " ⭐⭐⭐⭐⭐", ".", " 😊", "~"]
