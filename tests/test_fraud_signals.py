@@ -221,7 +221,7 @@ def test_duplicate_reviews_from_different_buyers_not_from_one_household():
     res = run(build(base() + farm + house, reviews=reviews))
     got = flagged(res)
     assert set(got) == {"f0", "f1", "f2", "f3"}
-    assert 'identical 5-star review text "amazing quality fast delivery will buy again" from 3 different buyers' \
+    assert 'identical 5-star review text "amazing quality fast delivery will buy again" from 3 different buyers ordering within 24 h' \
         in got["f0"]["explanation"]
     assert "near-identical" in got["f3"]["explanation"]
     weak = flagged(res, suspected_only=False)

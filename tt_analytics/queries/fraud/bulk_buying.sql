@@ -7,7 +7,6 @@
 -- Rule ID: FT-BULK (004 §2.1 "单个或团伙买家经常从特定卖家处购买大量相同或类似商品").
 WITH product_lines AS (
     SELECT o.order_id, o.shop_id, g.group_id, o.buyer_id, o.created_at, l.product_id,
-           o.ship_to_address_hash, o.buyer_phone_hash, o.buyer_device_hash,
            SUM(l.quantity) AS units
     FROM fraud_orders o
     JOIN order_lines l ON l.order_id = o.order_id
@@ -18,25 +17,39 @@ WITH product_lines AS (
 lines AS (
     SELECT * FROM product_lines
     UNION ALL
-    SELECT order_id, shop_id, group_id, buyer_id, created_at, '*' AS product_id,
-           ship_to_address_hash, buyer_phone_hash, buyer_device_hash, SUM(units) AS units
+    SELECT order_id, shop_id, group_id, buyer_id, created_at, '*' AS product_id, SUM(units) AS units
     FROM product_lines
     GROUP BY ALL
 ),
-bursts AS (
-    SELECT *,
-           COUNT(*) OVER w AS orders_in_burst,
-           SUM(units) OVER w AS units_in_burst
+pair_totals AS (
+    SELECT shop_id, group_id, product_id, COUNT(*) AS n_lines, SUM(units) AS total_units,
+           COUNT(DISTINCT buyer_id) AS accounts
     FROM lines
-    WINDOW w AS (PARTITION BY shop_id, group_id, product_id ORDER BY created_at
+    GROUP BY shop_id, group_id, product_id
+),
+-- only pairs with several orders need the sliding window (one order: its peak is itself)
+bursts AS (
+    SELECT l.shop_id, l.group_id, l.product_id,
+           COUNT(*) OVER w AS orders_in_burst,
+           SUM(l.units) OVER w AS units_in_burst
+    FROM lines l
+    SEMI JOIN (SELECT shop_id, group_id, product_id FROM pair_totals WHERE n_lines > 1) m
+        USING (shop_id, group_id, product_id)
+    WINDOW w AS (PARTITION BY l.shop_id, l.group_id, l.product_id ORDER BY l.created_at
                  RANGE BETWEEN CURRENT ROW AND to_days(CAST($burst_days AS BIGINT)) FOLLOWING)
 ),
-pairs AS (
+peaks AS (
     SELECT shop_id, group_id, product_id,
-           MAX(orders_in_burst) AS peak_orders, MAX(units_in_burst) AS peak_units,
-           COUNT(DISTINCT buyer_id) AS accounts
+           MAX(orders_in_burst) AS peak_orders, MAX(units_in_burst) AS peak_units
     FROM bursts
     GROUP BY shop_id, group_id, product_id
+),
+pairs AS (
+    SELECT t.shop_id, t.group_id, t.product_id, t.accounts,
+           COALESCE(k.peak_orders, t.n_lines) AS peak_orders,
+           COALESCE(k.peak_units, t.total_units) AS peak_units
+    FROM pair_totals t
+    LEFT JOIN peaks k USING (shop_id, group_id, product_id)
 ),
 shop_norm AS (
     SELECT shop_id, product_id = '*' AS any_product,
@@ -62,14 +75,15 @@ pair_evidence AS (
            COUNT(DISTINCT l.order_id) AS n_orders, SUM(l.units) AS n_units,
            COUNT(DISTINCT p.product_id) AS n_products,
            COUNT(DISTINCT l.buyer_id) AS n_accounts,
-           COUNT(DISTINCT l.ship_to_address_hash) AS n_addresses,
-           COUNT(DISTINCT l.buyer_phone_hash) AS n_phones,
-           COUNT(DISTINCT l.buyer_device_hash) AS n_devices,
+           COUNT(DISTINCT o.ship_to_address_hash) AS n_addresses,
+           COUNT(DISTINCT o.buyer_phone_hash) AS n_phones,
+           COUNT(DISTINCT o.buyer_device_hash) AS n_devices,
            greatest(1, CAST(ceil(date_diff('hour', MIN(l.created_at), MAX(l.created_at)) / 24.0) AS BIGINT)) AS n_days,
            any_value(b.peak_orders) AS peak_orders, any_value(b.median_orders) AS median_orders,
            any_value(b.median_units) AS median_units
     FROM bulk_pairs b
     JOIN lines l USING (shop_id, group_id, product_id)
+    JOIN fraud_orders o ON o.order_id = l.order_id
     LEFT JOIN product_lines p ON b.product_id = '*' AND p.order_id = l.order_id
     GROUP BY b.shop_id, b.group_id, b.product_id
 ),

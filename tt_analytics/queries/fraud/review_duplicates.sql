@@ -1,20 +1,19 @@
 -- name: fraud/review_duplicates
--- FT-REVIEW (duplicate texts): reviews of one shop from at least `duplicate_min_groups` different
--- buyer groups whose texts are the same or nearly the same. Texts are normalised (lower case,
--- punctuation, emoji and spaces removed). Two ways to match:
--- (a) the same normalised text on any product of the shop within `duplicate_window_hours`;
--- (b) nearly the same text on the same product within `duplicate_window_hours`: farms vary a
---     stock sentence with a filler word, punctuation or emoji, so the edit distance is taken net
---     of the length difference (an inserted word costs nothing):
---     1 - (levenshtein - |len a - len b|) / shorter length >= `duplicate_similarity`, for texts
---     whose lengths are within `duplicate_length_ratio` of each other. Pairs are only formed
---     inside (shop, product) and the time window, so the comparison stays small.
--- Both only for texts of at least `duplicate_min_chars` letters; short content-free texts are left
--- to review_generic. The time window matters: honest buyers of a popular product do write the
--- same sentence now and then over a year, a farm posts its copies in a burst.
+-- FT-REVIEW (duplicate texts): reviews of one shop, with the same star rating, from at least
+-- `duplicate_min_groups` different buyer groups whose orders were placed within
+-- `duplicate_window_hours` of each other, and whose texts are the same or nearly the same. Texts
+-- are compacted (lower case; punctuation, emoji and spaces removed) and must have at least
+-- `duplicate_min_chars` letters (short content-free texts are left to review_generic). Two ways:
+-- (a) the same compact text, on any product of the shop;
+-- (b) a near-identical text on the same product: Jaccard similarity of the character-trigram sets
+--     >= `duplicate_similarity` (farms vary a stock sentence with a filler word, punctuation or
+--     emoji; trigrams work for Chinese as well as for spaced languages). Pairs are only formed
+--     inside (shop, product, rating) and the time window, so the comparison stays small.
+-- The time window matters: honest buyers of a popular product do write the same sentence now and
+-- then, a farm's orders come in a burst.
 -- Rule ID: FT-REVIEW (004 §2.1 "卖家的商品评价不具备任何参考价值或与所发布商品不符").
 WITH normalised AS (
-    SELECT r.review_id, r.order_id, r.shop_id, r.rating, r.created_at,
+    SELECT r.review_id, r.order_id, r.shop_id, r.rating, o.created_at AS ordered_at,
            COALESCE(r.product_id, l.product_id) AS product_id, g.group_id,
            regexp_replace(lower(r.text), '[^\p{L}\p{N}]+', '', 'g') AS compact,
            trim(regexp_replace(regexp_replace(lower(r.text), '[^\p{L}\p{N}\s]+', ' ', 'g'), '\s+', ' ', 'g')) AS norm
@@ -32,28 +31,32 @@ same_text AS (
     SELECT a.review_id, COUNT(DISTINCT b.group_id) AS n_groups
     FROM long_texts a
     JOIN long_texts b
-      ON a.shop_id = b.shop_id AND a.compact = b.compact
-     AND b.created_at BETWEEN a.created_at - to_hours(CAST($duplicate_window_hours AS BIGINT))
-                          AND a.created_at + to_hours(CAST($duplicate_window_hours AS BIGINT))
+      ON a.shop_id = b.shop_id AND a.compact = b.compact AND a.rating = b.rating
+     AND b.ordered_at BETWEEN a.ordered_at - to_hours(CAST($duplicate_window_hours AS BIGINT))
+                          AND a.ordered_at + to_hours(CAST($duplicate_window_hours AS BIGINT))
     GROUP BY a.review_id
     HAVING COUNT(DISTINCT b.group_id) >= CAST($duplicate_min_groups AS BIGINT)
 ),
-similar_pairs AS (
-    SELECT a.review_id, b.group_id AS other_group
+candidate_pairs AS (
+    SELECT a.review_id, b.group_id AS other_group, a.compact AS a_text, b.compact AS b_text
     FROM long_texts a
     JOIN long_texts b
-      ON a.shop_id = b.shop_id AND a.product_id = b.product_id AND a.group_id <> b.group_id
-     AND b.created_at BETWEEN a.created_at - to_hours(CAST($duplicate_window_hours AS BIGINT))
-                          AND a.created_at + to_hours(CAST($duplicate_window_hours AS BIGINT))
-    WHERE least(length(a.compact), length(b.compact)) / greatest(length(a.compact), length(b.compact))
-          >= CAST($duplicate_length_ratio AS DOUBLE)
-      AND 1 - (levenshtein(a.compact, b.compact) - abs(length(a.compact) - length(b.compact)))
-              / least(length(a.compact), length(b.compact))
-          >= CAST($duplicate_similarity AS DOUBLE)
+      ON a.shop_id = b.shop_id AND a.product_id = b.product_id AND a.rating = b.rating
+     AND a.group_id <> b.group_id
+     AND b.ordered_at BETWEEN a.ordered_at - to_hours(CAST($duplicate_window_hours AS BIGINT))
+                          AND a.ordered_at + to_hours(CAST($duplicate_window_hours AS BIGINT))
+),
+trigrams AS (
+    SELECT review_id, other_group,
+           list_distinct(list_transform(range(1, length(a_text) - 1), lambda i: substr(a_text, i, 3))) AS a3,
+           list_distinct(list_transform(range(1, length(b_text) - 1), lambda i: substr(b_text, i, 3))) AS b3
+    FROM candidate_pairs
 ),
 near_text AS (
     SELECT review_id, COUNT(DISTINCT other_group) + 1 AS n_groups
-    FROM similar_pairs
+    FROM trigrams
+    WHERE len(list_intersect(a3, b3)) / len(list_distinct(list_concat(a3, b3)))
+          >= CAST($duplicate_similarity AS DOUBLE)
     GROUP BY review_id
     HAVING COUNT(DISTINCT other_group) + 1 >= CAST($duplicate_min_groups AS BIGINT)
 ),
@@ -68,7 +71,8 @@ SELECT order_id, shop_id, 'FT-REVIEW' AS signal, 'review_duplicate' AS check_nam
        CAST($duplicate_weight AS DOUBLE) AS weight,
        arg_max(kind || ' ' || CAST(rating AS VARCHAR) || '-star review text "' || left(norm, 60)
                || CASE WHEN length(norm) > 60 THEN '…' ELSE '' END || '" from '
-               || CAST(n_groups AS VARCHAR) || ' different buyers',
+               || CAST(n_groups AS VARCHAR) || ' different buyers ordering within '
+               || CAST($duplicate_window_hours AS VARCHAR) || ' h',
                CASE WHEN kind = 'identical' THEN 1000000 ELSE 0 END + n_groups) AS evidence
 FROM hits
 GROUP BY order_id, shop_id
