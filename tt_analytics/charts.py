@@ -20,8 +20,9 @@ PASS_FAIL = alt.Scale(domain=["pass", "at risk", "fail", "n/a"], range=["#2e7d32
 
 
 def _plain(df: pl.DataFrame) -> pl.DataFrame:
-    """Drop list and struct columns (Vega-Lite data is flat)."""
-    return df.select([c for c, t in df.schema.items() if not isinstance(t, (pl.List, pl.Struct, pl.Array))])
+    """Drop list and struct columns (Vega-Lite data is flat) and make decimals floats (JSON)."""
+    return df.select([pl.col(c).cast(pl.Float64) if isinstance(t, pl.Decimal) else pl.col(c)
+                      for c, t in df.schema.items() if not isinstance(t, (pl.List, pl.Struct, pl.Array))])
 
 
 def metric_vs_target(metrics: pl.DataFrame) -> alt.Chart:
@@ -42,24 +43,24 @@ def metric_vs_target(metrics: pl.DataFrame) -> alt.Chart:
             .properties(title="Every metric of every shop against its target (dashed line)"))
 
 
-def metric_trend(series_metrics: pl.DataFrame, shop_ids: list[str] | None = None,
-                 metrics: list[str] | None = None) -> alt.Chart:
-    """Metric values over the as-of dates of a series run, one line per shop, with the target line."""
+def metric_trend(series_metrics: pl.DataFrame, pairs: pl.DataFrame | None = None, limit: int = 24) -> alt.Chart:
+    """Metric values over the as-of dates of a series run, one line per shop, with the target line.
+    `pairs` (`shop_id`, `metric`): only those shop-metric lines (e.g. the targets missed today),
+    at most `limit` of them."""
     df = _plain(series_metrics)
-    if shop_ids:
-        df = df.filter(pl.col("shop_id").is_in(shop_ids))
-    if metrics:
-        df = df.filter(pl.col("metric").is_in(metrics))
+    if pairs is not None:
+        df = df.join(pairs.select("shop_id", "metric").unique().sort("metric", "shop_id").head(limit),
+                     on=["shop_id", "metric"], how="semi")
     base = alt.Chart(df)
     lines = base.mark_line(point=True).encode(
-        x=alt.X("as_of:T", title="as of"), y=alt.Y("value:Q", title="value"),
+        x=alt.X("as_of:T", title="as of", axis=alt.Axis(format="%b %d")), y=alt.Y("value:Q", title="value"),
         color=alt.Color("shop_id:N", title="shop"),
         tooltip=["shop_id", "metric", "as_of", "value", "numerator", "denominator", "target"])
     target = base.mark_rule(color="#c62828", strokeDash=[4, 3]).encode(y="mean(target):Q")
     return (alt.layer(lines, target).properties(width=300, height=160)
             .facet(facet=alt.Facet("metric:N", title=None), columns=2)
             .resolve_scale(y="independent")
-            .properties(title="Metric trends against the target (dashed line)"))
+            .properties(title="Metric trends of the targets missed today, against the target (dashed line)"))
 
 
 def _bands(top: float) -> alt.Chart:
@@ -78,12 +79,13 @@ def points_over_time(series_points: pl.DataFrame, shop_ids: list[str] | None = N
     if shop_ids:
         df = df.filter(pl.col("shop_id").is_in(shop_ids))
     top = float(df["active_points"].max() or 0) + 4
-    lines = alt.Chart(df).mark_line(point=True, color="black").encode(
-        x=alt.X("as_of:T", title="as of"), y="active_points:Q", detail="shop_id:N",
+    lines = alt.Chart(df).mark_line(point=True).encode(
+        x=alt.X("as_of:T", title="as of", axis=alt.Axis(format="%b %d")), y="active_points:Q",
+        color=alt.Color("shop_id:N", title="shop", scale=alt.Scale(scheme="dark2")),
         tooltip=["shop_id", "as_of", "active_points", "projected_points", "threshold"])
     bands = _bands(top).encode(x=alt.value(0), x2=alt.value(600))
-    return alt.layer(bands, lines).properties(width=600, height=260,
-                                              title="Active violation points over time, with the threshold bands")
+    return alt.layer(bands, lines).resolve_scale(color="independent").properties(
+        width=600, height=260, title="Active violation points over time, with the threshold bands")
 
 
 def points_now(points: pl.DataFrame) -> alt.Chart:
@@ -110,8 +112,8 @@ def eligibility_heatmap(criteria: pl.DataFrame) -> alt.Chart:
     `value` (text) — see `narrative.star_shop_criteria`."""
     shops = criteria.group_by("shop_id").agg((pl.col("status") == "fail").sum().alias("n")) \
         .sort(["n", "shop_id"], descending=[True, False])["shop_id"].to_list()
-    return alt.Chart(criteria).mark_rect(stroke="white").encode(
-        x=alt.X("criterion:N", title=None, axis=alt.Axis(orient="top", labelAngle=0)),
+    return alt.Chart(_plain(criteria)).mark_rect(stroke="white").encode(
+        x=alt.X("criterion:N", title=None, sort=None, axis=alt.Axis(orient="top", labelAngle=0)),
         y=alt.Y("shop_id:N", sort=shops, title=None),
         color=alt.Color("status:N", scale=PASS_FAIL, title=None),
         tooltip=["shop_id", "criterion", "status", "value"],
@@ -125,7 +127,7 @@ def refund_timeline(timeline: pl.DataFrame, as_of) -> alt.Chart:
     `timeline`: `shop_id`, `event` (closed, refund due, may reopen), `date`, `status`
     — see `narrative.refund_timeline`."""
     shops = timeline.sort("date")["shop_id"].unique(maintain_order=True).to_list()
-    base = alt.Chart(timeline)
+    base = alt.Chart(_plain(timeline))
     span = base.mark_rule(color="#9e9e9e").encode(
         y=alt.Y("shop_id:N", sort=shops, title=None), x="min(date):T", x2="max(date):T")
     points = base.mark_point(filled=True, size=90).encode(
@@ -163,7 +165,7 @@ def ring_graph(edges: pl.DataFrame, title: str = "Buyers and products of a suspe
         ppos.select(node=pl.col("product_id"), x=pl.lit(1.0), y=pl.col("py"), kind=pl.lit("product"))])
     x = alt.X("bx:Q", axis=None, scale=alt.Scale(domain=[-0.35, 1.35]))
     y = alt.Y("by:Q", axis=None, scale=alt.Scale(reverse=True))
-    links = alt.Chart(e).mark_rule().encode(
+    links = alt.Chart(_plain(e)).mark_rule().encode(
         x=x, y=y, x2="px:Q", y2="py:Q",
         strokeWidth=alt.StrokeWidth("orders:Q", scale=alt.Scale(range=[0.5, 5]), title="orders on the edge"),
         color=alt.Color("link:N", scale=alt.Scale(domain=["suspected", "other"], range=["#c62828", "#bdbdbd"]),
@@ -171,12 +173,12 @@ def ring_graph(edges: pl.DataFrame, title: str = "Buyers and products of a suspe
         tooltip=["buyer_id", "product_id", "orders", "suspected"])
     nx = alt.X("x:Q", axis=None, scale=alt.Scale(domain=[-0.35, 1.35]))
     ny = alt.Y("y:Q", axis=None, scale=alt.Scale(reverse=True))
-    dots = alt.Chart(nodes).mark_circle(size=120).encode(
+    dots = alt.Chart(_plain(nodes)).mark_circle(size=120).encode(
         x=nx, y=ny, shape=alt.Shape("kind:N", title=None),
         tooltip=["kind", "node"])
-    labels = alt.Chart(nodes).mark_text(fontSize=10, dx=-8, align="right").encode(
+    labels = alt.Chart(_plain(nodes)).mark_text(fontSize=10, dx=-8, align="right").encode(
         x=nx, y=ny, text="node:N").transform_filter(alt.datum.kind == "buyer")
-    plabels = alt.Chart(nodes).mark_text(fontSize=10, dx=8, align="left").encode(
+    plabels = alt.Chart(_plain(nodes)).mark_text(fontSize=10, dx=8, align="left").encode(
         x=nx, y=ny, text="node:N").transform_filter(alt.datum.kind == "product")
     return alt.layer(links, dots, labels, plabels).properties(
         width=520, height=max(160, 18 * n), title=title)
@@ -207,7 +209,7 @@ def score_distribution(scores: pl.DataFrame, threshold: float | None = None, bin
 
 def signal_counts(signals: pl.DataFrame) -> alt.Chart:
     """Suspected orders per signal. `signals`: `signal`, `orders`."""
-    return alt.Chart(signals).mark_bar(color="#c62828").encode(
+    return alt.Chart(_plain(signals)).mark_bar(color="#c62828").encode(
         x=alt.X("orders:Q", title="suspected orders with this signal"),
         y=alt.Y("signal:N", sort="-x", title=None), tooltip=["signal", "orders"]
     ).properties(width=420, height=max(80, 24 * signals.height), title="Evidence behind the suspected orders")
@@ -216,7 +218,7 @@ def signal_counts(signals: pl.DataFrame) -> alt.Chart:
 def exposure(per_shop: pl.DataFrame) -> alt.Chart:
     """Suspected orders (and their share) per shop. `per_shop`: `shop_id`, `suspected_orders`,
     `orders`, `share`."""
-    return alt.Chart(per_shop).mark_bar(color="#ef6c00").encode(
+    return alt.Chart(_plain(per_shop)).mark_bar(color="#ef6c00").encode(
         x=alt.X("share:Q", axis=alt.Axis(format="%"), title="share of the shop's orders suspected"),
         y=alt.Y("shop_id:N", sort="-x", title=None),
         tooltip=["shop_id", "suspected_orders", "orders", alt.Tooltip("share:Q", format=".1%")]
@@ -251,9 +253,9 @@ def star_criteria_trend(series_star: pl.DataFrame, shop_ids: list[str], min_orde
         df.select("shop_id", "as_of", measure=pl.lit("active points (SS-POINTS)"),
                   value=pl.col("active_points").cast(pl.Float64), limit=pl.lit(float(max_points))),
     ])
-    base = alt.Chart(long)
+    base = alt.Chart(_plain(long))
     lines = base.mark_line(point=True).encode(
-        x=alt.X("as_of:T", title="as of"), y=alt.Y("value:Q", title=None),
+        x=alt.X("as_of:T", title="as of", axis=alt.Axis(format="%b %d")), y=alt.Y("value:Q", title=None),
         color=alt.Color("shop_id:N", title="shop"), tooltip=["shop_id", "as_of", "measure", "value", "limit"])
     limit = base.mark_rule(color="#c62828", strokeDash=[4, 3]).encode(y="mean(limit):Q")
     return (alt.layer(lines, limit).properties(width=320, height=180)

@@ -37,6 +37,14 @@ def fmt_metric(metric: pl.Expr | str, value: pl.Expr | str) -> pl.Expr:
             .otherwise((value * 100).round(2).cast(pl.Utf8) + "%"))
 
 
+def num(col: str | pl.Expr) -> pl.Expr:
+    """A number as text: whole numbers without decimals (points are stored as floats)."""
+    c = pl.col(col) if isinstance(col, str) else col
+    return (pl.when(c.is_null()).then(pl.lit("none"))
+            .when(c == c.round(0)).then(c.round(0).cast(pl.Int64).cast(pl.Utf8))
+            .otherwise(c.round(1).cast(pl.Utf8)))
+
+
 def _actions(*frames: pl.DataFrame) -> pl.DataFrame:
     frames = [f.select(list(ACTIONS_SCHEMA)).cast(ACTIONS_SCHEMA) for f in frames if f.height]
     if not frames:
@@ -127,24 +135,26 @@ def shop_health_actions(metrics: pl.DataFrame, metric_points: pl.DataFrame,
     terminated = points.filter(pl.col("terminated")).select(
         "shop_id", priority=pl.lit(1),
         action=pl.lit("Appeal the termination within 30 days of the notice (APPEAL-1) or wind the shop down"),
-        why=pl.format("{} active points: e-commerce permission revoked (VP-PERMANENT)", "active_points"))
+        why=pl.format("{} active points: e-commerce permission revoked (VP-PERMANENT)", num("active_points")))
     penalised = points.filter(~pl.col("terminated") & (pl.col("threshold") >= 12)).select(
         "shop_id", priority=pl.lit(1),
-        action=pl.format("Plan around the {}-point penalties and avoid any new violation", "threshold"),
-        why=pl.format("{} active points; in force: {}", "active_points",
-                      pl.col("penalties").list.join(", ")))
+        action=pl.format("Plan around the {}-point penalties and avoid any new violation", num("threshold")),
+        why=pl.format("{} active points; {}", num("active_points"),
+                      pl.when(pl.col("penalties").list.len() > 0)
+                      .then(pl.lit("in force: ") + pl.col("penalties").list.join(", "))
+                      .otherwise(pl.lit("the threshold's penalty periods have ended"))))
     crossing = points.filter(~pl.col("terminated") & pl.col("next_threshold").is_not_null()
                              & (pl.col("projected_points") >= pl.col("next_threshold"))).select(
         "shop_id", priority=pl.lit(1),
-        action=pl.format("Fix SFCR/LDR now: the next scoring takes the shop to {} points", "projected_points"),
-        why=pl.format("projected {} ≥ next threshold {}", "projected_points", "next_threshold"))
+        action=pl.format("Fix SFCR/LDR now: the next scoring takes the shop to {} points", num("projected_points")),
+        why=pl.format("projected {} ≥ next threshold {}", num("projected_points"), num("next_threshold")))
     targets = metrics.select("shop_id", "metric", "target")
     mp = metric_points.join(targets, on=["shop_id", "metric"], how="left")
     scored = mp.filter(pl.col("points") > 0).select(
         "shop_id", priority=pl.lit(1),
         action=pl.format("Bring {} below {}", "metric", fmt_metric("metric", "target")),
         why=pl.format("{} at {} with {} orders: +{} points", "metric", fmt_metric("metric", "value"),
-                      "count", "points"))
+                      "count", num("points")))
     ovl = mp.filter(pl.col("ovl_days").fill_null(0) > 0).select(
         "shop_id", priority=pl.lit(1),
         action=pl.format("Expect an order volume limit: at most {} orders a day for {} days",
@@ -154,8 +164,8 @@ def shop_health_actions(metrics: pl.DataFrame, metric_points: pl.DataFrame,
     warned = points.filter(pl.col("warning") & ~pl.col("terminated")).select(
         "shop_id", priority=pl.lit(2),
         action=pl.format("Stay clear of new violations: {} points to the {}-point threshold",
-                         pl.col("next_threshold") - pl.col("active_points"), "next_threshold"),
-        why=pl.format("{} active points (VP-WARN)", "active_points"))
+                         num(pl.col("next_threshold") - pl.col("active_points")), num("next_threshold")),
+        why=pl.format("{} active points (VP-WARN)", num("active_points")))
     mp_warned = mp.filter(pl.col("warning") & (pl.col("points").fill_null(0) == 0)).select(
         "shop_id", priority=pl.lit(2),
         action=pl.format("Bring {} back under {}", "metric", fmt_metric("metric", "target")),
@@ -167,7 +177,7 @@ def shop_health_actions(metrics: pl.DataFrame, metric_points: pl.DataFrame,
         action=pl.format("Bring {} from {} to {} ({})", "metric", fmt_metric("metric", "value"),
                          fmt_metric("metric", "target"),
                          pl.when(pl.col("value") > pl.col("target")).then(pl.lit("lower")).otherwise(pl.lit("higher"))),
-        why=pl.format("{}/{} over the last {} days", "numerator", "denominator", "window_days"))
+        why=pl.format("{}/{} over the last {} days", num("numerator"), num("denominator"), "window_days"))
     return _actions(terminated, penalised, crossing, scored, ovl, warned, mp_warned, missed)
 
 
@@ -332,10 +342,16 @@ def fraud_actions(per_shop: pl.DataFrame, groups: pl.DataFrame | None) -> pl.Dat
                       (pl.col("share") * 100).round(1), "orders"))
     frames = [shops]
     if groups is not None and groups.height:
-        frames.append(groups.select(
+        # rings of several linked accounts, the three largest per shop (single accounts are
+        # covered by the order review above)
+        rings = (groups.filter(pl.col("accounts") >= 2)
+                 .sort(["suspected_orders", "group_id"], descending=[True, False])
+                 .group_by("shop_id", maintain_order=True).head(3))
+        frames.append(rings.select(
             "shop_id", priority=pl.lit(2),
-            action=pl.format("Check buyer group {} ({} accounts)", "group_id", "accounts"),
-            why=pl.col("explanation").str.slice(0, 200)))
+            action=pl.format("Stop buyer group {} ({} linked accounts, {} suspected orders)", "group_id",
+                             "accounts", "suspected_orders"),
+            why=pl.col("explanation").str.slice(0, 160)))
     return _actions(*frames)
 
 
@@ -404,7 +420,7 @@ def star_shop_criteria(star: pl.DataFrame) -> pl.DataFrame:
         one("SS-GRAD", "graduated_ok", pl.format("graduated {}", pl.col("graduated_at"))),
         one("SS-ORDERS", "orders_ok", pl.format("{} orders completed", "completed_orders")),
         one("SS-RATING", "rating_ok", pl.format("rating {}", pl.col("rating").round(2))),
-        one("SS-POINTS", "points_ok", pl.format("{} active points", "active_points")),
+        one("SS-POINTS", "points_ok", pl.format("{} active points", num("active_points"))),
         one("SS-FAKE", "fake_ok", pl.format("{} fake/counterfeit violations", "fake_violations")),
     ])
 
@@ -427,7 +443,7 @@ def star_shop_story(star: pl.DataFrame, as_of: dt.date) -> str:
     if failed.height:
         parts.append("Criteria missed: " + listing([f"{c} by {n}" for c, n in by_criterion.iter_rows()]) + ".")
     if risk.height:
-        parts.append(f"**{plural(risk.height, 'eligible shop')}** are close to losing the badge "
+        parts.append(f"Eligible but close to losing the badge: **{risk.height}** "
                      f"({listing(risk['shop_id'].sort().to_list())}).")
     if one_short.height:
         parts.append(f"{plural(one_short.height, 'shop')} miss a single criterion and could gain the badge "
@@ -460,7 +476,7 @@ def star_shop_actions(star: pl.DataFrame, rules: dict) -> pl.DataFrame:
         return (pl.when(c == "SS-ORDERS").then(pl.format("{} completed orders, {} needed", "completed_orders", pl.lit(min_orders)))
                 .when(c == "SS-RATING").then(pl.format("rating {}, {} needed", pl.col("rating").round(2).cast(pl.Utf8).fill_null("none"),
                                                        pl.lit(min_rating)))
-                .when(c == "SS-POINTS").then(pl.format("{} active points", "active_points"))
+                .when(c == "SS-POINTS").then(pl.format("{} active points", num("active_points")))
                 .when(c == "SS-FAKE").then(pl.format("{} active fake/counterfeit violations", "fake_violations"))
                 .when(c == "SS-GRAD").then(pl.lit("not graduated"))
                 .otherwise(pl.format("status {}", "status")))
