@@ -98,6 +98,8 @@ def columns_of(con: duckdb.DuckDBPyConnection, relation: str) -> list[str]:
 
 def drop(con: duckdb.DuckDBPyConnection, name: str) -> None:
     """Drop a table or view called `name`, whichever it is."""
+    if hasattr(con, "drop_relation"):  # another engine's connection (engines.spark) keeps its own catalogue
+        return con.drop_relation(name)
     kinds = con.execute("SELECT table_type FROM information_schema.tables WHERE table_name = ? "
                         "AND table_schema = current_schema()", [name]).fetchall()
     for (kind,) in kinds:

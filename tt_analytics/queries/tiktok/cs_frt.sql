@@ -5,6 +5,6 @@
 -- have no response time and are left out (they weigh on CS-RR24/CS-RR48 instead).
 -- Rules: CS-FRT.
 SELECT shop_id, 'CS-FRT' AS metric, sent_day AS anchor_day, reply_day AS known_day,
-       (epoch(reply_at) - epoch(sent_at)) / 60.0 AS num, 1.0 AS den
+       CAST(date_diff('microsecond', sent_at, reply_at) AS DOUBLE) / 60000000.0 AS num, 1.0 AS den
 FROM tt_buyer_messages
 WHERE reply_at IS NOT NULL

@@ -9,7 +9,7 @@ WITH rates AS (
                           ('CS-RR48', CAST($rr48_hours AS BIGINT))) AS r(metric, hours)
 ),
 m AS (
-    SELECT b.*, r.metric, b.sent_at + to_hours(r.hours) AS due_at
+    SELECT b.*, r.metric, b.sent_at + r.hours * INTERVAL 1 HOUR AS due_at
     FROM tt_buyer_messages b CROSS JOIN rates r
 ),
 k AS (

@@ -27,8 +27,8 @@ deadlines AS (
            coalesce(x.extra_days, 0) AS sla_extra_days,
            coalesce(m.ship_by,
                     CASE WHEN $sla_from = 'paid_at' THEN coalesce(m.paid_at, m.created_at) ELSE m.created_at END
-                    + to_hours(CAST($sla_hours AS BIGINT)))
-             + to_days(CAST(coalesce(x.extra_days, 0) AS INTEGER)) AS deadline
+                    + CAST($sla_hours AS BIGINT) * INTERVAL 1 HOUR)
+             + CAST(coalesce(x.extra_days, 0) AS INTEGER) * INTERVAL 1 DAY AS deadline
     FROM measured m
     LEFT JOIN extension x ON x.order_id = m.order_id
 )

@@ -18,4 +18,4 @@ FROM r
 UNION ALL
 SELECT shop_id, 'RRR', requested_day, resolved_day, 1.0, 0.0
 FROM r
-WHERE resolved_at <= requested_at + to_days(CAST($resolve_days AS INTEGER))
+WHERE resolved_at <= requested_at + CAST($resolve_days AS INTEGER) * INTERVAL 1 DAY
