@@ -97,25 +97,26 @@ def test_quarantine_and_accounting_through_the_public_api(run):
     assert got == {"shops": 1, "orders": 14, "reviews": 4, "shop_ratings": 4, "returns": 2, "deposits": 1}
 
 
-def test_cli_validate_prints_the_table_and_the_data_docs_link(run, tmp_path):
+def test_cli_validate_on_a_large_table_gx_sees_failing_rows_plus_a_sample(run, tmp_path, monkeypatch):
+    """The CLI prints the accounting table and the Data Docs link. Above GX_MAX_ROWS, GX validates
+    every failing row plus a sample, and its counts still equal the SQL pass's."""
     from tt_analytics.cli import app
-    base, data, _, _ = run
-    r = CliRunner().invoke(app, ["validate", str(data), "--out", str(tmp_path / "out"), "--as-of", "2026-11-05"])
+    _, data, _, _ = run
+    monkeypatch.setattr(v, "GX_MAX_ROWS", 14)  # orders: 15 rows checked, 14 failing
+    reports = []
+    real = v.validate
+    monkeypatch.setattr(v, "validate", lambda *a, **k: reports.append(real(*a, **k)) or reports[-1])
+    out = tmp_path / "out"
+    r = CliRunner().invoke(app, ["validate", str(data), "--out", str(out), "--as-of", "2026-11-05"])
     assert r.exit_code == 1, r.output  # rows were quarantined
     text = r.output.replace("\n", "")  # Rich wraps long lines
     assert "Data Docs:" in text and "data_docs/index.html" in text and "Rows in = accepted + quarantined" in text
-    assert (tmp_path / "out" / "data_docs" / "index.html").exists()
-
-
-def test_large_tables_are_validated_by_gx_on_failing_rows_plus_a_sample(run, monkeypatch, tmp_path):
-    """Above GX_MAX_ROWS, GX sees every failing row and a sample: its counts still equal the SQL pass's."""
-    monkeypatch.setattr(v, "GX_MAX_ROWS", 14)  # orders: 15 rows checked, 14 failing
-    _, data, _, _ = run
-    report = v.validate(data, tmp_path / "out", as_of="2026-11-05")
+    assert (out / "data_docs" / "index.html").exists()
+    (report,) = reports
     for table, sql_counts in report.sql_counts.items():
         gx = {i: n for i, _, _, n, _ in report.gx_counts[table]}
         assert all(gx[i] == n for i, _, _, n in sql_counts), table
-    suite_page = next((tmp_path / "out" / "data_docs" / "expectations").rglob("orders.html")).read_text()
+    suite_page = next((out / "data_docs" / "expectations").rglob("orders.html")).read_text()
     assert "of 15 rows" in suite_page
 
 

@@ -616,6 +616,7 @@ def validate_into(con: duckdb.DuckDBPyConnection, data_dir: str | Path, out: str
             f"{u.name!r} is not a canonical table file; expected <table>.csv, <table>.parquet or a folder <table>/ "
             f"for a table of the data contract ({', '.join(schema.TABLES)}). Move other files out of the data "
             f"folder or prefix their name with '_'", file=str(u))
+    prefix = str(data_dir.resolve()) + "/"  # discover() gives absolute paths; sources are shown relative
     rows: list[dict] = []
     warnings: list[str] = []
     report = Report(pl.DataFrame())
@@ -650,9 +651,10 @@ def validate_into(con: duckdb.DuckDBPyConnection, data_dir: str | Path, out: str
                          SELECT d._n, 'exact duplicate of ' || CASE WHEN f._frn IS NULL THEN 'line ' ELSE 'row ' END
                                 || fl._row || ' (the first copy is kept)'
                          FROM {dups} d JOIN fl ON fl._n = d.first_n JOIN {st.relation} f ON f._n = d.first_n)
-            SELECT {', '.join(_originals(st))}, ln._row::BIGINT AS _row, why._reason, ln._source AS _source
+            SELECT {', '.join(_originals(st))}, ln._row::BIGINT AS _row, why._reason,
+                   CASE WHEN starts_with(ln._source, {_lit(prefix)}) THEN substr(ln._source, {len(prefix) + 1})
+                        ELSE ln._source END AS _source
             FROM {st.relation} s JOIN why USING (_n) JOIN ln USING (_n) ORDER BY s._n""").pl()
-        q = q.with_columns(pl.col("_source").map_elements(lambda p: _relative(p, data_dir), return_dtype=pl.Utf8))
         quarantines[name] = q
         per_file = con.execute(f"SELECT _file, count(*) FROM {st.relation} GROUP BY _file").fetchall()
         qcount = dict(q.group_by("_source").len().iter_rows()) if q.height else {}
