@@ -225,6 +225,9 @@ def _metric(con, rule: str) -> dict[str, tuple[int, int]]:
                    WHERE b.sender = 'buyer' GROUP BY ALL""",
     }
     q["CS-RR48"] = q["CS-RR24"].replace("24 HOUR", "48 HOUR")
+    q["AL-POSITIVE"] = f"""SELECT shop_id, count(*) FILTER (WHERE rating >= 4), count(*) FROM reviews JOIN tz USING (shop_id)
+                   WHERE timezone(tz, created_at)::DATE > DATE '2026-11-20' - 60 GROUP BY ALL"""
+    q["AL-FORMAL"] = "SELECT shop_id, count(*) FILTER (WHERE rating >= 4), count(*) FROM reviews GROUP BY ALL"
     return {s: (int(n), int(d)) for s, n, d in con.execute(q[rule]).fetchall()}
 
 

@@ -418,15 +418,17 @@ def generate(ctx: Ctx, a: int, b: int) -> tuple[dict[str, pl.DataFrame], pl.Data
     # --- reviews -------------------------------------------------------------------------------
     rp = np.where(cn, 0.30, 0.22)
     farm = is_("review_farm")
-    rv = dlv & ((U[:, 15] < rp) | farm | hits["negrev"])
+    own = p.own_reviews[shop]  # shops whose only reviews are planted
+    rv = dlv & (((U[:, 15] < rp) & ~own) | farm | hits["negrev"] | hits["review"])
     rv &= ~(is_("brushing_ring") & (U[:, 15] > 0.5))
     stars = 5 - np.searchsorted(np.cumsum([0.70, 0.22, 0.054, 0.013]), U[:, 16], side="right")
     stars = np.where(p.clean[shop] & (stars <= 2), 4, stars)
     stars = np.where(planted, np.maximum(stars, 4), stars)
     stars = np.where(farm | is_("brushing_ring"), 5, stars)
     stars = np.where(hits["negrev"], 1 + (U[:, 16] < 0.5), stars)
+    stars = np.where(hits["review"], np.where(hit_j["review"] < hit_j["review_k2"], 3, np.where(U[:, 16] < 0.3, 4, 5)), stars)
     posted = delivered + ((0.5 + 9 * U[:, 19]) * DAY).astype(np.int64)
-    posted = np.where(hits["negrev"], delivered + ((0.2 + 2 * U[:, 19]) * DAY).astype(np.int64), posted)
+    posted = np.where(hits["negrev"] | hits["review"], delivered + ((0.2 + 2 * U[:, 19]) * DAY).astype(np.int64), posted)
     # a farm posts its reviews in one burst, minutes apart, once every parcel of the block has arrived
     posted = np.where(farm, day0 + hour0 + 10 * DAY + rank * 600 + (U[:, 19] * 120).astype(np.int64), posted)
     rv &= posted <= end

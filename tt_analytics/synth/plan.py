@@ -42,7 +42,7 @@ PATTERN_SHARE = {"self_purchase": 0.0010, "logistics_mismatch": 0.0010, "trackin
                  "brushing_ring": 0.0040, "review_farm": 0.0020,
                  "household": 0.0040, "loyal_buyer": 0.0040, "viral_burst": 0.0080}
 
-MARKS = ("sfc", "late", "late_ext", "negrev", "defect", "ldret", "dispute", "ret_sf", "spot")
+MARKS = ("sfc", "late", "late_ext", "negrev", "defect", "ldret", "dispute", "ret_sf", "spot", "review")
 # order-id space: honest buyers below 5e11, special accounts above (all < 1e12 so ids stay distinct)
 SPECIAL_GID = 500_000_000_000
 SELLER_GID = 900_000_000_000
@@ -96,6 +96,7 @@ class Plan:
     rating_mean: np.ndarray = None
     rating_override: dict = field(default_factory=dict)   # shop -> (from_day, rating, positive_rate)
     few_reviews: np.ndarray = None
+    own_reviews: np.ndarray = None     # bool: the shop's only reviews are the planted ones
     # time
     day_start: np.ndarray = None       # (4, days + 1) UTC epoch seconds of local midnight per region
     # cells
@@ -195,8 +196,10 @@ class _Builder:
                   rejected_days_before: int | None = None):
         self.p.extras["violations"].append((s, days_before, float(points), vtype, appeal, rejected_days_before))
 
-    def close(self, s: int, day: dt.date, quiet_days: int = 25, documents: bool = True, arrears: float = 0.0):
+    def close(self, s: int, day: dt.date, quiet_days: int = 32, documents: bool = True, arrears: float = 0.0):
+        """Close the shop on `day`; no orders in the `quiet_days` before, so every payout has settled."""
         p = self.p
+        p.categories[s] = (CATEGORY_NAMES.index("apparel"),)  # a category with a DEP-TABLE amount
         d = (day - p.start).days
         p.closed_day[s] = d
         p.status[s] = "closed"
@@ -264,6 +267,7 @@ def make_plan(n_shops: int, n_orders: int, seed: int, as_of: dt.date, history_da
     p.cs_clean = np.zeros(S, dtype=bool)
     p.rating_mean = np.where(cn, rng.uniform(4.55, 4.9, S), rng.uniform(4.5, 4.9, S))
     p.few_reviews = np.zeros(S, dtype=bool)
+    p.own_reviews = np.zeros(S, dtype=bool)
     p.day_start = _day_starts(start, D)
 
     b = _Builder(p, rng)
@@ -556,7 +560,7 @@ def situation_specs(p: Plan) -> list[dict]:
         p.extras["sla_extensions"].append(("US", s, p.dd(6), p.dd(3), 3))
     metric("ldr_sla_extension", "LDR", ("US",), "10/100 orders shipped 1-2 days after the base ship_by but within a +3 day "
            "sla_extensions row for the shop's ship_from_zip: LDR 0% (10% if the extension were ignored)",
-           7, 100, "late_ext", 10, 6, 3)
+           7, 100, "late_ext", 10, 6, 3, extra=ext)
     # customer service
     for name, rule, exp, num in [
         ("cs_frt_just_inside", "CS-FRT", "average first response 29.5 min <= 30 min: target met (100 conversations)", 2950),
@@ -698,10 +702,30 @@ def situation_specs(p: Plan) -> list[dict]:
     def few(b, s):
         b.window(s, 60, 40)
         b.p.few_reviews[s] = True
+        b.p.own_reviews[s] = True
+        b.p.clean[s] = True
+        b.mark("review", s, 12, 59, 12)
         b.p.rating_override[s] = (b.p.dd(89), 4.8, 0.95)
     specs.append(dict(name="al_few_reviews", rule="AL-FORMAL", regions=("CN",), channel="cn_ts", exclusive=True, seal=True, reserve=3,
-                      expected="DSR 4.8, positive rate 95%, but about 12 reviews in 60 days (<= 20): eligible, not formal-only",
-                      setup=few))
+                      expected="DSR 4.8, 12 reviews in all (<= 20), all positive: eligible, not formal-only",
+                      num=12, den=12, setup=few, note="the shop's only reviews: 12 planted 4-5 star reviews in the last 60 days"))
+
+    def positive(k, k2, rate):
+        def setup(b, s):
+            b.window(s, 60, 150)
+            b.p.own_reviews[s] = True
+            b.p.clean[s] = True  # no cancellations: every planted review's order is delivered
+            b.mark("review", s, k, 59, 12, k2)
+            b.p.rating_override[s] = (b.p.dd(89), 4.8, rate)
+        return setup
+    specs.append(dict(name="al_positive_at_80", rule="AL-POSITIVE", regions=("CN",), channel="cn_ts", exclusive=True, seal=True,
+                      reserve=3, expected="positive review rate exactly 40/50 = 80% over 60 days: eligible", num=40, den=50,
+                      setup=positive(50, 10, 0.80), note="the shop's only reviews: 50 planted in the last 60 days, 10 of them 3 stars; "
+                      "shop_ratings.positive_review_rate 0.80 too"))
+    specs.append(dict(name="al_positive_79", rule="AL-POSITIVE", regions=("CN",), channel="cn_ts", exclusive=True, seal=True,
+                      reserve=3, expected="positive review rate 79/100 = 79% < 80%: not eligible, warning", num=79, den=100,
+                      setup=positive(100, 21, 0.79), note="the shop's only reviews: 100 planted in the last 60 days, 21 of them 3 stars; "
+                      "shop_ratings.positive_review_rate 0.79 too"))
 
     def al(name, rule, expected, dsr=4.8, pos=0.95, viol=(), related=False):
         def setup(b, s):
@@ -721,8 +745,6 @@ def situation_specs(p: Plan) -> list[dict]:
     al("al_eligible_formal", "AL-FORMAL", "DSR 4.8, positive rate 95%, > 20 reviews: eligible, formal version only")
     al("al_dsr_at_4_5", "AL-RATING", "DSR exactly 4.5: eligible", dsr=4.5)
     al("al_dsr_4_49", "AL-RATING", "DSR 4.49 < 4.5: not eligible, daily warning", dsr=4.49)
-    al("al_positive_at_80", "AL-POSITIVE", "positive review rate exactly 80%: eligible", pos=0.80)
-    al("al_positive_79", "AL-POSITIVE", "positive review rate 79% < 80%: not eligible, warning", pos=0.79)
     al("al_evasion_recent", "AL-EVASION", "evasive_information penalty 200 days ago (within 365): not eligible",
        viol=[(200, 2, "evasive_information")])
     al("al_evasion_old", "AL-EVASION", "evasive_information penalty 400 days ago (outside 365): eligible",
