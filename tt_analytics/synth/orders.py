@@ -62,7 +62,11 @@ def ident_hash(gid: np.ndarray, kind: int, salt: int) -> pl.Series:
 
 def buyer_ids(gid: np.ndarray, salt: int) -> pl.Series:
     n = ((gid.astype(np.uint64) % np.uint64(10 ** 12)) * np.uint64(7919) + np.uint64(salt)) % np.uint64(10 ** 12)
-    return pl.Series(n).cast(pl.String).str.zfill(12).str.replace("^", "u")
+    return _prefix("u", pl.Series(n).cast(pl.String).str.zfill(12))
+
+
+def _prefix(text: str, s: pl.Series) -> pl.Series:
+    return pl.select(pl.concat_str([pl.lit(text), pl.lit(s)])).to_series()
 
 
 def order_ids(idx: np.ndarray, region: np.ndarray, salt: int) -> pl.Series:
@@ -408,7 +412,7 @@ def generate(ctx: Ctx, a: int, b: int) -> tuple[dict[str, pl.DataFrame], pl.Data
     ret = (ret | planted_ret) & (requested <= end)
     r = np.nonzero(ret)[0]
     returns = pl.DataFrame({
-        "return_id": oid.gather(r).str.replace("^", "R"), "order_id": oid.gather(r), "shop_id": sid.gather(r),
+        "return_id": _prefix("R", oid.gather(r)), "order_id": oid.gather(r), "shop_id": sid.gather(r),
         "requested_at": ts(requested[r]), "resolved_at": ts(_cut(resolved[r], end[r])),
         "return_type": cat(("refund", "return_and_refund", "replacement"), np.searchsorted([0.4, 0.9], U[r, 38], side="right")),
         "reason": cat(RETURN_REASONS.tolist(), rreason[r]),
@@ -441,7 +445,7 @@ def generate(ctx: Ctx, a: int, b: int) -> tuple[dict[str, pl.DataFrame], pl.Data
         ft = texts.farmed(cn[v][fv], grp[v][fv], (grp[v][fv] % 3) == 2, U[v, 17][fv])
         text = text.scatter(np.nonzero(fv)[0], ft)
     reviews = pl.DataFrame({
-        "review_id": oid.gather(v).str.replace("^", "V"), "order_id": oid.gather(v), "shop_id": sid.gather(v),
+        "review_id": _prefix("V", oid.gather(v)), "order_id": oid.gather(v), "shop_id": sid.gather(v),
         "product_id": prod_id.gather(first_line[v]), "rating": stars[v].astype(np.int64), "created_at": ts(posted[v]),
         "text": text})
 
@@ -460,7 +464,7 @@ def generate(ctx: Ctx, a: int, b: int) -> tuple[dict[str, pl.DataFrame], pl.Data
     dq = np.nonzero(dsp)[0]
     dres_c = _cut(dres[dq], end[dq])
     disputes = pl.DataFrame({
-        "dispute_id": oid.gather(dq).str.replace("^", "D"), "order_id": oid.gather(dq), "shop_id": sid.gather(dq),
+        "dispute_id": _prefix("D", oid.gather(dq)), "order_id": oid.gather(dq), "shop_id": sid.gather(dq),
         "opened_at": ts(opened[dq]), "initiator": cat(("buyer", "seller"), dinit[dq]),
         "liable_party": cat(LIABLE, np.where(dres_c == NULL, -1, liable[dq])), "resolved_at": ts(dres_c)})
 
@@ -484,7 +488,7 @@ def generate(ctx: Ctx, a: int, b: int) -> tuple[dict[str, pl.DataFrame], pl.Data
     m_keep &= m_t <= end[m_o]
     ordm = np.lexsort((m_seq[m_keep], m_o[m_keep]))
     mo, mseq = m_o[m_keep][ordm], m_seq[m_keep][ordm]
-    conv_id = oid.gather(mo).str.replace("^", "C")
+    conv_id = _prefix("C", oid.gather(mo))
     messages = pl.DataFrame({
         "message_id": pl.DataFrame({"c": conv_id, "q": mseq + 1}).select(pl.format("{}-{}", "c", "q")).to_series(),
         "conversation_id": conv_id, "shop_id": sid.gather(mo),

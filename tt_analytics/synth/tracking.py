@@ -110,10 +110,10 @@ def numbers(carrier: str, index: np.ndarray, shop: np.ndarray, salt: int) -> pl.
                 .select(pl.concat_str([pl.lit("L"), "l", "b", "c", pl.lit(S10_COUNTRY[carrier])])).to_series())
     if carrier in ("sf_express", "yto"):
         body = _serial(idx, 13, salt)
-        return _zfill(body, 13).str.replace(r"^", "SF" if carrier == "sf_express" else "YT")
+        return pl.select(pl.concat_str([pl.lit("SF" if carrier == "sf_express" else "YT"), pl.lit(_zfill(body, 13))])).to_series()
     if carrier == "zto":
         body = _serial(idx, 13, salt)
-        return _zfill(body, 13).str.replace(r"^", "7")
+        return pl.select(pl.concat_str([pl.lit("7"), pl.lit(_zfill(body, 13))])).to_series()
     raise ValueError(f"unknown carrier {carrier!r}")
 
 
