@@ -167,7 +167,8 @@ def test_fake_order_truth_is_consistent_with_the_orders(con):
     assert no_scan[1] > 0 and no_scan[0] == no_scan[1]
     ring = con.execute("""SELECT count(DISTINCT buyer_id), count(DISTINCT ship_to_address_hash), count(DISTINCT product_id)
                       FROM fake JOIN orders USING (order_id) JOIN order_lines USING (order_id)
-                      WHERE pattern = 'brushing_ring' GROUP BY fake.shop_id, date_trunc('day', created_at)""").fetchall()
+                      JOIN tz ON tz.shop_id = fake.shop_id
+                      WHERE pattern = 'brushing_ring' GROUP BY fake.shop_id, timezone(tz, created_at)::DATE""").fetchall()
     assert all(b >= 2 and a < b and p <= 3 for b, a, p in ring)
     bulk = con.execute("""SELECT avg(quantity) FILTER (WHERE pattern = 'bulk_buyer'), avg(quantity) FILTER (WHERE pattern IS NULL)
                       FROM order_lines LEFT JOIN fake USING (order_id)""").fetchone()
@@ -184,8 +185,9 @@ def test_look_alikes_look_alike(con):
     household = con.execute("""SELECT count(DISTINCT buyer_id) FROM fake JOIN orders USING (order_id) WHERE pattern = 'household'
                            GROUP BY ship_to_address_hash""").fetchall()
     assert household and max(n for (n,) in household) >= 2
-    viral = con.execute("""SELECT count(*), count(DISTINCT buyer_id) FROM fake JOIN orders USING (order_id) WHERE pattern = 'viral_burst'
-                       GROUP BY fake.shop_id, date_trunc('day', created_at)""").fetchall()
+    viral = con.execute("""SELECT count(*), count(DISTINCT buyer_id) FROM fake JOIN orders USING (order_id)
+                       JOIN tz ON tz.shop_id = fake.shop_id WHERE pattern = 'viral_burst'
+                       GROUP BY fake.shop_id, timezone(tz, created_at)::DATE""").fetchall()
     assert viral and all(n == b and n >= 40 for n, b in viral)
     camo = con.execute("""SELECT count(*) FROM fake c JOIN orders o USING (order_id) WHERE c.pattern = 'ring_camouflage'
                       AND o.buyer_id IN (SELECT buyer_id FROM fake JOIN orders USING (order_id) WHERE pattern = 'brushing_ring')""").fetchone()[0]
