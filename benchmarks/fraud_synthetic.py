@@ -9,7 +9,8 @@ The data folder is generated once (benchmarks/data/fraud-<shops>x<orders>-<seed>
 with `tt_analytics.synth.synthesize`; its `_truth/fake_orders.parquet` is the truth table.
 Results go to benchmarks/results/fraud_synthetic[-<label>].json and a markdown table is printed
 (copied into docs/fraud.md). Timing covers fake_transactions and its roll-ups on an attached
-folder (no validation step); the tracking-number verdict cache is reported as cold or warm.
+folder (no validation step); whether the tracking-number verdict cache
+existed at the start is recorded (a cold cache validates every distinct number once, ≈ 60 µs each).
 """
 from __future__ import annotations
 
@@ -53,9 +54,9 @@ def main() -> None:
     out.write_text(json.dumps({
         "data": str(data.relative_to(ROOT) if data.is_relative_to(ROOT) else data), "as_of": AS_OF,
         "orders_examined": info["orders"], "seconds": round(info["seconds"], 2),
-        "tracking_cache": "warm" if warm else ("off" if cache is None else "cold"),
+        "tracking_cache_at_start": "present" if warm else ("off" if cache is None else "absent"),
         "cores": os.cpu_count(), "scores": table.to_dicts()}, indent=1, default=str))
-    print(f"{info['orders']:,} orders in {info['seconds']:.1f} s (tracking cache {'warm' if warm else 'cold'})")
+    print(f"{info['orders']:,} orders in {info['seconds']:.1f} s (tracking verdict cache {'present' if warm else 'absent'} at start)")
     print(markdown(table))
 
 
