@@ -11,7 +11,7 @@ import polars as pl
 
 from .. import schema
 from .orders import BLOCK, DAY, HOUR, NULL, Ctx, buyer_ids, generate, ident_hash, shop_ids, ts
-from .plan import (CATEGORY_NAMES, FAKE_PATTERNS, PATTERNS, REGION_NAMES, SELLER_GID, Plan, base_price, make_plan)
+from .plan import CATEGORY_NAMES, REGION_NAMES, SELLER_GID, Plan, base_price, make_plan
 
 PL_TYPES = {"str": pl.String, "timestamp": pl.Datetime("us", "UTC"), "date": pl.Date, "bool": pl.Boolean,
             "int": pl.Int64, "float": pl.Float64}

@@ -12,7 +12,7 @@ import polars as pl
 from scipy.special import ndtri
 
 from . import texts
-from .plan import (CATEGORY_NAMES, CURRENCY, FAKE_PATTERNS, P, PATTERNS, SELLER_GID, SLA_HOURS, SPECIAL_GID,
+from .plan import (CURRENCY, FAKE_PATTERNS, P, PATTERNS, SELLER_GID, SLA_HOURS, SPECIAL_GID,
                    TRANSIT_DAYS, Plan, _mix, base_price, zip_lists)
 from .tracking import REGION_CARRIERS, malformed, numbers
 
@@ -88,16 +88,6 @@ def cat(options, codes: np.ndarray) -> pl.Series:
     return lut.gather(np.where(codes < 0, len(options), codes))
 
 
-def strs(a) -> pl.Series:
-    """A numpy array of strings (object arrays may hold None) -> a polars String series."""
-    a = np.asarray(a)
-    if a.dtype != object:
-        return pl.Series(a.astype(str), dtype=pl.String)
-    null = np.equal(a, None)
-    s = pl.Series(np.where(null, "", a).astype(str), dtype=pl.String)
-    return s.scatter(np.nonzero(null)[0], None) if null.any() else s
-
-
 def _cut(x: np.ndarray, end: np.ndarray) -> np.ndarray:
     return np.where((x != NULL) & (x <= end), x, NULL)
 
@@ -122,8 +112,7 @@ class Ctx:
         self.shop_ids = shop_ids(p)
         self.sid = pl.Series(self.shop_ids.tolist(), dtype=pl.String)
         self.zip_lut = pl.Series(np.concatenate([self.zip_arr.reshape(-1), [None]]).tolist(), dtype=pl.String)
-        fs = p.extras.get("past_flash", None)
-        self.flash = fs
+        self.flash = None  # past flash sales, set by generate.small_tables
 
 
 def shop_ids(p: Plan) -> np.ndarray:

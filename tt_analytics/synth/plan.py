@@ -17,7 +17,6 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from .tracking import REGION_CARRIERS
 
 REGION_NAMES = ("US", "UK", "SEA", "CN")
 TZ = {"US": "America/Los_Angeles", "UK": "Europe/London", "SEA": "Asia/Singapore", "CN": "Asia/Shanghai"}
@@ -95,7 +94,6 @@ class Plan:
     cs_clean: np.ndarray = None        # bool: no background conversations (CS-situation shops)
     rating_mean: np.ndarray = None
     rating_override: dict = field(default_factory=dict)   # shop -> (from_day, rating, positive_rate)
-    few_reviews: np.ndarray = None
     own_reviews: np.ndarray = None     # bool: the shop's only reviews are the planted ones
     # time
     day_start: np.ndarray = None       # (4, days + 1) UTC epoch seconds of local midnight per region
@@ -266,7 +264,6 @@ def make_plan(n_shops: int, n_orders: int, seed: int, as_of: dt.date, history_da
     p.clean = np.zeros(S, dtype=bool)
     p.cs_clean = np.zeros(S, dtype=bool)
     p.rating_mean = np.where(cn, rng.uniform(4.55, 4.9, S), rng.uniform(4.5, 4.9, S))
-    p.few_reviews = np.zeros(S, dtype=bool)
     p.own_reviews = np.zeros(S, dtype=bool)
     p.day_start = _day_starts(start, D)
 
@@ -701,7 +698,6 @@ def situation_specs(p: Plan) -> list[dict]:
 
     def few(b, s):
         b.window(s, 60, 40)
-        b.p.few_reviews[s] = True
         b.p.own_reviews[s] = True
         b.p.clean[s] = True
         b.mark("review", s, 12, 59, 12)
