@@ -20,7 +20,10 @@ WITH normalised AS (
     FROM reviews r
     JOIN fraud_orders o ON o.order_id = r.order_id
     JOIN fraud_buyer_groups g ON g.buyer_id = o.buyer_id
-    LEFT JOIN (SELECT order_id, min(product_id) AS product_id FROM order_lines GROUP BY order_id) l
+    LEFT JOIN (SELECT l.order_id, min(l.product_id) AS product_id  -- only reviews that name no product
+               FROM order_lines l
+               SEMI JOIN reviews rp ON rp.order_id = l.order_id AND rp.product_id IS NULL
+               GROUP BY l.order_id) l
            ON l.order_id = r.order_id
     WHERE r.text IS NOT NULL
 ),
