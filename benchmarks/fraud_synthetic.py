@@ -54,9 +54,10 @@ def main() -> None:
     out.write_text(json.dumps({
         "data": str(data.relative_to(ROOT) if data.is_relative_to(ROOT) else data), "as_of": AS_OF,
         "orders_examined": info["orders"], "seconds": round(info["seconds"], 2),
+        "cpu_seconds": round(info["cpu_seconds"], 2), "load_average": os.getloadavg(),
         "tracking_cache_at_start": "present" if warm else ("off" if cache is None else "absent"),
         "cores": os.cpu_count(), "scores": table.to_dicts()}, indent=1, default=str))
-    print(f"{info['orders']:,} orders in {info['seconds']:.1f} s (tracking verdict cache {'present' if warm else 'absent'} at start)")
+    print(f"{info['orders']:,} orders in {info['seconds']:.1f} s, {info['cpu_seconds']:.1f} CPU s (tracking verdict cache {'present' if warm else 'absent'} at start)")
     print(markdown(table))
 
 
