@@ -552,6 +552,9 @@ def run_gx(con: duckdb.DuckDBPyConnection, staged: dict[str, _Staged], suites: d
     gx_compat.install()
     logging.getLogger("great_expectations").setLevel(logging.ERROR)
     docs = (out / "data_docs").resolve()
+    if (docs / "index.html").exists():  # an earlier run's pages: the docs describe this run only
+        import shutil
+        shutil.rmtree(docs)
     ctx = gx.get_context(mode="ephemeral")
     ctx.variables.progress_bars = ProgressBarsConfig(globally=False)
     for site in list(ctx.get_config().data_docs_sites or {}):
