@@ -259,6 +259,11 @@ def test_planted_situations_cover_every_family(con):
     assert pts["vp_12"] == 12 and pts["vp_overturned"] == 10 and pts["vp_expired_at_180"] == 8
     status = dict(con.execute("SELECT situation, status FROM sit JOIN shops USING (shop_id)").fetchall())
     assert status["vp_terminated"] == "deactivated" and status["dep_arrears"] == "closed"
+    events = {e for (e,) in con.execute("SELECT DISTINCT event FROM deposits").fetchall()}
+    assert events == {"paid", "topped_up", "deducted", "refunded"}
+    balance = dict(con.execute("""SELECT situation, sum(CASE WHEN event IN ('paid', 'topped_up') THEN amount ELSE -amount END)
+                                  FROM sit JOIN deposits USING (shop_id) GROUP BY ALL""").fetchall())
+    assert balance["dep_refunded"] == 0 and balance["dep_penalty_record"] > 0
 
 
 def test_manifest_counts_match(synth_dir):

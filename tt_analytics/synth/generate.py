@@ -196,7 +196,9 @@ def small_tables(p: Plan, ctx: Ctx) -> tuple[dict[str, pl.DataFrame], pl.DataFra
         top = sum(a for ev, _, a in extra.get(s, []) if ev == "topped_up")
         drows.append((s, "paid", (p.days - 1) - int(p.opened_day[s]), float(required - top)))
         for ev, db, a in extra.get(s, []):
-            drows.append((s, ev, db, a))
+            if a is None:  # a refund pays back the balance so far
+                a = sum(x[3] if x[1] in ("paid", "topped_up") else -x[3] for x in drows if x[0] == s)
+            drows.append((s, ev, db, float(a)))
         if s not in situation_shops and rng.random() < 0.15:
             db = int(rng.integers(30, 300))
             amt = float(rng.choice([200.0, 500.0, 1000.0]))

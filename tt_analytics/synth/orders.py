@@ -416,7 +416,7 @@ def generate(ctx: Ctx, a: int, b: int) -> tuple[dict[str, pl.DataFrame], pl.Data
     rv &= ~(is_("brushing_ring") & (U[:, 15] > 0.5))
     stars = 5 - np.searchsorted(np.cumsum([0.70, 0.22, 0.054, 0.013]), U[:, 16], side="right")
     stars = np.where(p.clean[shop] & (stars <= 2), 4, stars)
-    stars = np.where(planted, np.maximum(stars, 4), stars)
+    stars = np.where(planted | p.happy[shop], np.maximum(stars, 4), stars)
     stars = np.where(farm | is_("brushing_ring"), 5, stars)
     stars = np.where(hits["negrev"], 1 + (U[:, 16] < 0.5), stars)
     stars = np.where(hits["review"], np.where(hit_j["review"] < hit_j["review_k2"], 3, np.where(U[:, 16] < 0.3, 4, 5)), stars)

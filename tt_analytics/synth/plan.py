@@ -95,6 +95,7 @@ class Plan:
     rating_mean: np.ndarray = None
     rating_override: dict = field(default_factory=dict)   # shop -> (from_day, rating, positive_rate)
     own_reviews: np.ndarray = None     # bool: the shop's only reviews are the planted ones
+    happy: np.ndarray = None           # bool: every review has 4 or 5 stars (the AL-POSITIVE criterion holds)
     # time
     day_start: np.ndarray = None       # (4, days + 1) UTC epoch seconds of local midnight per region
     # cells
@@ -265,6 +266,7 @@ def make_plan(n_shops: int, n_orders: int, seed: int, as_of: dt.date, history_da
     p.cs_clean = np.zeros(S, dtype=bool)
     p.rating_mean = np.where(cn, rng.uniform(4.55, 4.9, S), rng.uniform(4.5, 4.9, S))
     p.own_reviews = np.zeros(S, dtype=bool)
+    p.happy = np.zeros(S, dtype=bool)
     p.day_start = _day_starts(start, D)
 
     b = _Builder(p, rng)
@@ -657,6 +659,8 @@ def situation_specs(p: Plan) -> list[dict]:
             if day is None:
                 return False
             b.close(s, day, **{k: v for k, v in kw.items() if k in ("quiet_days", "documents", "arrears")})
+            if kw.get("refunded"):  # the platform already paid the deposit back (amount: the balance)
+                b.p.extras["deposits"].append((s, "refunded", (as_of - day).days - 6, None))
             if kw.get("penalty"):
                 b.violation(s, (as_of - day).days + 60, 2, "other")
                 b.p.extras["deposits"].append((s, "deducted", (as_of - day).days + 55, 500.0))
@@ -668,6 +672,8 @@ def situation_specs(p: Plan) -> list[dict]:
         "the 7 working days skip the holiday (and count the adjusted working weekend days)", sf_close)
     dep("dep_closed_before_national_day", "DEP-REFUND-DUE", f"closed {nd_close}, just before National Day: due date after the "
         "Golden Week holiday", nd_close)
+    dep("dep_refunded", "DEP-REFUND-DUE", "closed 90 days before as_of and refunded 6 days after closure: balance 0, "
+        "nothing left to refund", as_of - dt.timedelta(days=90), refunded=True)
     dep("dep_documents_incomplete", "DEP-REFUND-COND", "closed, but documents_complete = false: refund blocked",
         as_of - dt.timedelta(days=40), documents=False)
     dep("dep_arrears", "DEP-REFUND-COND", "closed, arrears 350 CNY: refund blocked", as_of - dt.timedelta(days=50), arrears=350.0)
@@ -725,6 +731,9 @@ def situation_specs(p: Plan) -> list[dict]:
 
     def al(name, rule, expected, dsr=4.8, pos=0.95, viol=(), related=False):
         def setup(b, s):
+            # only the criterion under test may fail: reviews all positive, enough orders for GMV
+            b.p.happy[s] = True
+            b.p.weight[s] = max(b.p.weight[s], 2.0)
             b.p.rating_override[s] = (b.p.dd(89), dsr, pos)
             for v in viol:
                 b.violation(s, *v)
