@@ -185,13 +185,13 @@ def test_bulk_buying_by_a_group_sharing_a_device_not_by_a_household_or_loyal_buy
     assert set(got) == {f"r{i}" for i in range(6)}
     e = got["r0"]["explanation"]
     assert got["r0"]["signals"] == ["FT-BULK"]
-    assert "6 orders (6 units) of product p2 in 3 days from 3 accounts sharing 3 addresses, 3 phones and 1 devices" in e
+    assert "6 orders (6 units) of product p2 in 3 days from 3 accounts sharing 3 addresses, 3 phones and 1 device" in e
 
 
 def test_bulk_buying_by_quantity():
     orders = base() + [order("q1", "big", 50)]
     got = flagged(run(build(orders, products={"q1": [("p1", 40)]})))
-    assert set(got) == {"q1"} and "1 orders (40 units) of product p1" in got["q1"]["explanation"]
+    assert set(got) == {"q1"} and "1 order (40 units) of product p1" in got["q1"]["explanation"]
     assert "from one account" in got["q1"]["explanation"]
 
 
@@ -267,7 +267,7 @@ def test_roll_ups_name_the_group_and_the_shop():
     res = run(build(base() + ring, products={o["order_id"]: [("p2", 1)] for o in ring}))
     [g] = res["fraud_groups"].to_dicts()
     assert (g["shop_id"], g["group_id"], g["accounts"], g["devices"], g["suspected_orders"]) == ("s1", "ring0", 3, 1, 6)
-    assert g["explanation"].startswith("6 orders in 3 days from 3 accounts sharing 3 addresses, 3 phones and 1 devices")
+    assert g["explanation"].startswith("6 orders in 3 days from 3 accounts sharing 3 addresses, 3 phones and 1 device")
     [s] = res["fraud_shops"].to_dicts()
     assert (s["orders"], s["suspected_orders"], s["ft_bulk"], s["suspected_groups"]) == (16, 6, 6, 1)
 

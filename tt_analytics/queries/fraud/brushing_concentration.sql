@@ -59,6 +59,6 @@ SELECT order_id, shop_id, 'FT-BULK' AS signal, 'order_brushing' AS check_name,
                                   ELSE CAST(buyer_accounts AS VARCHAR) || ' linked accounts' END
            || ' placed ' || CAST(buyer_orders AS VARCHAR) || ' of the shop''s '
            || CAST(n_orders AS VARCHAR) || ' orders within ' || CAST($window_minutes AS VARCHAR)
-           || ' minutes (' || CAST(n_buyers AS VARCHAR) || ' buyer groups, concentration '
+           || ' minutes (' || CAST(n_buyers AS VARCHAR) || CASE WHEN n_buyers = 1 THEN ' buyer group' ELSE ' buyer groups' END || ', concentration '
            || CAST(round(n_orders / n_buyers, 1) AS VARCHAR) || ')' AS evidence
 FROM flagged

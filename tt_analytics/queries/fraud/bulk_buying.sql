@@ -121,13 +121,13 @@ best AS (  -- one piece of evidence per order: a single product beats "any produ
 )
 SELECT b.order_id, b.shop_id, 'FT-BULK' AS signal, 'bulk_buying' AS check_name,
        CAST($weight AS DOUBLE) AS weight,
-       CAST(e.n_orders AS VARCHAR) || ' orders (' || CAST(e.n_units AS VARCHAR) || ' units) of '
+       CAST(e.n_orders AS VARCHAR) || CASE WHEN e.n_orders = 1 THEN ' order' ELSE ' orders' END || ' (' || CAST(e.n_units AS VARCHAR) || CASE WHEN e.n_units = 1 THEN ' unit' ELSE ' units' END || ') of '
            || CASE WHEN e.product_id = '*' THEN CAST(e.n_products AS VARCHAR) || ' of the shop''s products'
-                   ELSE 'product ' || e.product_id END || ' in ' || CAST(e.n_days AS VARCHAR) || ' days from '
+                   ELSE 'product ' || e.product_id END || ' in ' || CAST(e.n_days AS VARCHAR) || CASE WHEN e.n_days = 1 THEN ' day' ELSE ' days' END || ' from '
            || CASE WHEN e.n_accounts = 1 THEN 'one account'
-                   ELSE CAST(e.n_accounts AS VARCHAR) || ' accounts sharing ' || CAST(e.n_addresses AS VARCHAR)
-                        || ' addresses, ' || CAST(e.n_phones AS VARCHAR) || ' phones and '
-                        || CAST(e.n_devices AS VARCHAR) || ' devices' END
+                   ELSE CAST(e.n_accounts AS VARCHAR) || ' accounts sharing ' || CAST(e.n_addresses AS VARCHAR) || CASE WHEN e.n_addresses = 1 THEN ' address,' ELSE ' addresses,' END
+                        || ' ' || CAST(e.n_phones AS VARCHAR) || CASE WHEN e.n_phones = 1 THEN ' phone' ELSE ' phones' END || ' and '
+                        || CAST(e.n_devices AS VARCHAR) || CASE WHEN e.n_devices = 1 THEN ' device' ELSE ' devices' END END
            || ' (the shop''s usual buyer: ' || CAST(round(e.median_orders, 1) AS VARCHAR) || ' order, '
            || CAST(round(e.median_units, 1) AS VARCHAR) || ' units)' AS evidence,
        b.group_id

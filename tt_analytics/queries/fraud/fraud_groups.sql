@@ -27,11 +27,11 @@ flagged AS (
 )
 SELECT f.shop_id, f.group_id, g.accounts, g.addresses, g.phones, g.devices, g.orders,
        f.suspected_orders, f.max_score, f.signals,
-       CAST(g.orders AS VARCHAR) || ' orders in '
-           || CAST(greatest(1, CAST(ceil(date_diff('hour', g.first_order_at, g.last_order_at) / 24.0) AS BIGINT)) AS VARCHAR)
-           || ' days from ' || CAST(g.accounts AS VARCHAR) || ' accounts sharing '
-           || CAST(g.addresses AS VARCHAR) || ' addresses, ' || CAST(g.phones AS VARCHAR) || ' phones and '
-           || CAST(g.devices AS VARCHAR) || ' devices; ' || f.top_explanation AS explanation
+       CAST(g.orders AS VARCHAR) || CASE WHEN g.orders = 1 THEN ' order' ELSE ' orders' END || ' in '
+           || CAST(greatest(1, CAST(ceil(date_diff('hour', g.first_order_at, g.last_order_at) / 24.0) AS BIGINT)) AS VARCHAR) || CASE WHEN greatest(1, CAST(ceil(date_diff('hour', g.first_order_at, g.last_order_at) / 24.0) AS BIGINT)) = 1 THEN ' day' ELSE ' days' END
+           || ' from ' || CAST(g.accounts AS VARCHAR) || CASE WHEN g.accounts = 1 THEN ' account' ELSE ' accounts' END || ' sharing '
+           || CAST(g.addresses AS VARCHAR) || CASE WHEN g.addresses = 1 THEN ' address,' ELSE ' addresses,' END || ' ' || CAST(g.phones AS VARCHAR) || CASE WHEN g.phones = 1 THEN ' phone' ELSE ' phones' END || ' and '
+           || CAST(g.devices AS VARCHAR) || CASE WHEN g.devices = 1 THEN ' device' ELSE ' devices' END || '; ' || f.top_explanation AS explanation
 FROM flagged f
 JOIN group_orders g USING (shop_id, group_id)
 ORDER BY f.suspected_orders DESC, f.shop_id, f.group_id
