@@ -74,8 +74,15 @@ def evaluate(data_dir: Path = typer.Argument(..., help="Data folder of canonical
              every: str = typer.Option("day", help="Series step: day or week."),
              rules: Optional[Path] = typer.Option(None, help="Folder of parameter files overriding the bundled ones."),
              database: Path = typer.Option(Path("data/warehouse.duckdb"), help="DuckDB file to refresh."),
-             skip_validation: bool = typer.Option(False, help="Data already validated: skip the checks.")):
+             skip_validation: bool = typer.Option(False, help="Data already validated: skip the checks."),
+             engine: str = typer.Option("duckdb", help="duckdb (one machine) or spark (docs/spark.md)."),
+             spark_master: Optional[str] = typer.Option(None, help="Spark master URL; default local[*] "
+                                                        "(or the Spark Connect endpoint in SPARK_REMOTE).")):
     """Compute every output table for all shops as of a date (or a series of dates)."""
+    from .engines import check_engine
+    check_engine(engine)
+    if engine != "duckdb" and (date_from or date_to):
+        raise InputError("series mode (--from/--to) runs on DuckDB only for now; drop --engine spark")
     if date_from or date_to:
         from .series import evaluate_series
         start, end = _date(date_from, "--from"), _date(date_to, "--to")
@@ -88,7 +95,7 @@ def evaluate(data_dir: Path = typer.Argument(..., help="Data folder of canonical
         day = _date(as_of, "--as-of") or dt.date.today()
         with console.status("evaluating…"):
             res = do_evaluate(data_dir, day, out=out, rules_dir=rules, validate=not skip_validation,
-                              database=database)
+                              database=database, engine=engine, spark_master=spark_master)
     for name, df in res.items():
         console.print(f"  {name:<20} {df.height:>8} rows")
     console.print(f"Outputs in {out}/ and as views in {database}")

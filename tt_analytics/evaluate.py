@@ -17,7 +17,7 @@ from typing import Any, Callable
 import duckdb
 import polars as pl
 
-from . import catalog, params
+from . import catalog, params, schema
 
 QUERIES_DIR = Path(__file__).parent / "queries"
 
@@ -164,16 +164,27 @@ def write(results: Results, out_dir: str | Path, database: str | Path | None = N
 
 def evaluate(data_dir: str | Path, as_of: dt.date | str, *, out: str | Path | None = None,
              rules_dir: str | Path | None = None, validate: bool = True,
-             outputs: list[str] | None = None, database: str | Path | None = None) -> Results:
-    """Validate `data_dir` and compute every output table as of `as_of` (a date)."""
+             outputs: list[str] | None = None, database: str | Path | None = None,
+             engine: str = "duckdb", spark_master: str | None = None) -> Results:
+    """Validate `data_dir` and compute every output table as of `as_of` (a date), on `engine`
+    (duckdb, or spark: see docs/spark.md)."""
+    from . import engines
     as_of = params._as_date(as_of)
     prm = params.load(as_of, rules_dir)
     con = catalog.connect()
     if validate:
         from .validate import validate_into
         validate_into(con, data_dir, out, as_of=as_of)
-    else:
+    elif engine == "duckdb":
         catalog.attach(con, data_dir)
+    if engine != "duckdb":
+        # validation runs on DuckDB (one machine); Spark gets the accepted rows, or reads the files itself
+        duck, con = con, engines.connect(engine, spark_master=spark_master)
+        if validate:
+            for table in schema.TABLES:
+                con.register(table, duck.sql(f"SELECT * FROM {table}").pl())
+        else:
+            engines.attach(con, data_dir)
     results = run(con, as_of, prm, outputs, rules_dir=Path(rules_dir) if rules_dir else None)
     if out is not None:
         write(results, out, database, data_dir)

@@ -248,9 +248,10 @@ class SparkConnection:
 
     def drop_relation(self, name: str) -> None:
         """Drop temp view `name` if it exists (catalog.drop's counterpart)."""
-        cached = self._cached.pop(name, None)
-        if cached is not None:
-            cached.unpersist()
+        for key in [k for k in self._cached if k == name or k.startswith(f"{name}#")]:
+            cached = self._cached.pop(key)
+            if cached is not None:
+                cached.unpersist()
         self.spark.catalog.dropTempView(name)
 
     def spark_frame_of(self, frame: Any):
@@ -306,6 +307,16 @@ class SparkConnection:
     # ---------------------------------------------------------------- statements
 
     def _run(self, tree: exp.Expression, original: str) -> SparkResult:
+        if os.environ.get("TT_SPARK_TRACE"):  # which statement runs, and how long its planning takes
+            import time
+            t = time.perf_counter()
+            res = self._run_statement(tree, original)
+            head = [l for l in original.splitlines() if l.startswith("-- name:")][:1] or [original.strip()[:60]]
+            print(f"[spark] {time.perf_counter() - t:6.2f}s {head[0]}", flush=True)
+            return res
+        return self._run_statement(tree, original)
+
+    def _run_statement(self, tree: exp.Expression, original: str) -> SparkResult:
         try:
             if isinstance(tree, exp.Create):
                 return self._create(tree)
@@ -354,11 +365,9 @@ class SparkConnection:
         from pyspark.sql import functions as F
         new = new.toDF(*target.columns)  # by position, as INSERT does
         new = new.select([F.col(f.name).cast(f.dataType) for f in target.schema.fields])
+        # the old version stays cached (the new one reads it) until the table is dropped
         combined = target.unionByName(new).cache()
-        old = self._cached.pop(name, None)
+        self._cached.setdefault(f"{name}#{len(self._cached)}", self._cached.pop(name, None))
         combined.createOrReplaceTempView(name)
         self._cached[name] = combined
-        if old is not None:
-            combined.count()  # materialise before the old cache, which it reads, goes
-            old.unpersist()
         return SparkResult(combined)
