@@ -5,7 +5,7 @@ owns its connection has closed. DuckDB drops unfetched rows when a connection cl
 metric then fails with `MetricResolutionError: list index out of range` (GX issues #10738,
 #11579). Buffering the rows (`result.freeze()()`, SQLAlchemy's buffered copy) before the
 connection closes fixes it. Remove `install()` once GX fetches inside the block upstream
-(tests/test_validate_gx.py shows whether it is still needed).
+(the canary test in tests/test_validate_gx.py fails once it is no longer needed).
 
 `engine_kwargs(con)` lets a GX SQL data source run on an existing DuckDB connection (the one
 validation staged the rows in) instead of opening its own database.
@@ -17,6 +17,7 @@ from typing import Any
 import duckdb
 
 _installed = False
+original_execute_query = None  # GX's own method, kept so a test can show the bug is still there
 
 
 def _buffered_execute_query(self, query):  # noqa: ANN001 - signature of the method it replaces
@@ -28,10 +29,11 @@ def _buffered_execute_query(self, query):  # noqa: ANN001 - signature of the met
 
 def install() -> None:
     """Replace SqlAlchemyExecutionEngine.execute_query with the buffering version (idempotent)."""
-    global _installed
+    global _installed, original_execute_query
     if _installed:
         return
     from great_expectations.execution_engine.sqlalchemy_execution_engine import SqlAlchemyExecutionEngine
+    original_execute_query = SqlAlchemyExecutionEngine.execute_query
     SqlAlchemyExecutionEngine.execute_query = _buffered_execute_query
     _installed = True
 
