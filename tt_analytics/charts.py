@@ -140,7 +140,7 @@ def refund_timeline(timeline: pl.DataFrame, as_of) -> alt.Chart:
         .encode(x="as_of:T")
     return alt.layer(span, points, today).properties(
         width=600, height=max(100, 22 * len(shops)),
-        title="Deposit refunds of closed shops: closed → refund due (7 working days) → may reopen (blue: today)")
+        title="Deposit refunds of closed shops: closed → refund due (DEP-REFUND-DUE) → may reopen (DEP-REOPEN); blue: today")
 
 
 def ring_graph(edges: pl.DataFrame, title: str = "Buyers and products of a suspected ring") -> alt.Chart:

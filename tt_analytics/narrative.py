@@ -134,7 +134,7 @@ def shop_health_actions(metrics: pl.DataFrame, metric_points: pl.DataFrame,
     """What each shop should do, most urgent first, with the numbers behind it."""
     terminated = points.filter(pl.col("terminated")).select(
         "shop_id", priority=pl.lit(1),
-        action=pl.lit("Appeal the termination within 30 days of the notice (APPEAL-1) or wind the shop down"),
+        action=pl.lit("Appeal the termination before the first-appeal deadline (APPEAL-1) or wind the shop down"),
         why=pl.format("{} active points: e-commerce permission revoked (VP-PERMANENT)", num("active_points")))
     penalised = points.filter(~pl.col("terminated") & (pl.col("threshold") >= 12)).select(
         "shop_id", priority=pl.lit(1),
@@ -210,7 +210,8 @@ def deposit_status(deposit: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
         .otherwise(pl.lit("due"))))
 
 
-def deposit_story(deposit: pl.DataFrame, settlement: pl.DataFrame | None, as_of: dt.date) -> str:
+def deposit_story(deposit: pl.DataFrame, settlement: pl.DataFrame | None, as_of: dt.date, lifecycle: dict) -> str:
+    """`lifecycle`: the resolved `douyin_lifecycle_cn` parameters (refund working days, re-opening)."""
     d = deposit_status(deposit, as_of)
     if d.height == 0:
         return f"As of {as_of} there is no Douyin shop in this selection: the deposit rules do not apply."
@@ -234,7 +235,7 @@ def deposit_story(deposit: pl.DataFrame, settlement: pl.DataFrame | None, as_of:
         overdue = closed.filter(pl.col("refund_status") == "overdue")
         if overdue.height:
             parts.append(f"**{int(overdue['balance'].sum()):,} CNY** of refunds are past their due date "
-                         f"(7 mainland-China working days after closure).")
+                         f"({lifecycle['refund_working_days']} mainland-China working days after closure).")
         due = closed.filter(pl.col("refund_status") == "due")
         if due.height:
             parts.append(f"{int(due['balance'].sum()):,} CNY are due back by {due['refund_due_by'].max()}.")
@@ -248,7 +249,7 @@ def deposit_story(deposit: pl.DataFrame, settlement: pl.DataFrame | None, as_of:
     return " ".join(parts)
 
 
-def deposit_actions(deposit: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
+def deposit_actions(deposit: pl.DataFrame, as_of: dt.date, lifecycle: dict) -> pl.DataFrame:
     d = deposit_status(deposit, as_of)
     top_up = d.filter((pl.col("refund_status") == "open") & (pl.col("shortfall") > 0)).select(
         "shop_id", priority=pl.lit(1), action=pl.format("Top up the deposit by {}", _cny("shortfall")),
@@ -270,12 +271,13 @@ def deposit_actions(deposit: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
                       pl.col("blockers").list.join(", "), "penalty_records", "arrears", "pending_payouts"))
     due = d.filter(pl.col("refund_status") == "due").select(
         "shop_id", priority=pl.lit(3), action=pl.format("Expect {} back by {}", _cny("balance"), "refund_due_by"),
-        why=pl.format("closed on {}; 7 working days (DEP-REFUND-DUE)", "closed_at"))
+        why=pl.format("closed on {}; {} working days (DEP-REFUND-DUE)", "closed_at",
+                      pl.lit(str(lifecycle["refund_working_days"]))))
     reopen = d.filter(pl.col("closed_at").is_not_null()).select(
         "shop_id", priority=pl.lit(3),
         action=pl.when(pl.col("reopen_from") <= as_of).then(pl.lit("May reopen now with the original account"))
         .otherwise(pl.format("May reopen from {} with the original account", "reopen_from")),
-        why=pl.format("closed on {} (DEP-REOPEN: 6 months)", "closed_at"))
+        why=pl.format("closed on {} (DEP-REOPEN: {} months)", "closed_at", pl.lit(str(lifecycle["reopen_months"]))))
     return _actions(top_up, unknown, overdue, blocked, due, reopen)
 
 
@@ -327,8 +329,8 @@ def fraud_story(fake: pl.DataFrame, per_shop: pl.DataFrame, groups: pl.DataFrame
         if groups is not None and groups.height:
             parts.append(f"Buyer groups (accounts linked by a shared address, phone or device) holding suspected "
                          f"orders: {groups.height}; the largest holds {groups['suspected_orders'].max()}.")
-        parts.append("A shop found with fake transactions risks its proceeds being withheld for at least "
-                     "90 days (HOLD-FAKE).")
+        parts.append("A shop found with fake transactions risks its proceeds being withheld for the longer of "
+                     "the hold period and the investigation (HOLD-FAKE).")
     else:
         parts.append("No order reaches the threshold.")
     return " ".join(parts)
@@ -338,7 +340,7 @@ def fraud_actions(per_shop: pl.DataFrame, groups: pl.DataFrame | None) -> pl.Dat
     shops = per_shop.filter(pl.col("suspected_orders") > 0).select(
         "shop_id", priority=pl.when(pl.col("share") >= 0.05).then(1).otherwise(2),
         action=pl.format("Review the {} suspected orders and stop the accounts behind them", "suspected_orders"),
-        why=pl.format("{}% of the shop's {} orders; proceeds may be withheld 90+ days (HOLD-FAKE)",
+        why=pl.format("{}% of the shop's {} orders; proceeds may be withheld (HOLD-FAKE)",
                       (pl.col("share") * 100).round(1), "orders"))
     frames = [shops]
     if groups is not None and groups.height:
@@ -391,8 +393,11 @@ def detector_quality_story(quality: pl.DataFrame) -> str:
     fakes = quality.filter(pl.col("is_fake") == True).sort("recall", nulls_last=True)  # noqa: E712
     if fakes.height:
         w = fakes.row(0, named=True)
-        parts.append(f"The hardest planted pattern is *{w['pattern']}* (recall {pct(w['recall'])} "
-                     f"of {w['orders']} orders).")
+        if w["recall"] is not None and w["recall"] >= 1:
+            parts.append(f"Every planted pattern ({plural(fakes.height, 'pattern')}) is found in full.")
+        else:
+            parts.append(f"The hardest planted pattern is *{w['pattern']}* (recall {pct(w['recall'])} "
+                         f"of {w['orders']} orders).")
     honest = quality.filter(pl.col("is_fake") == False)  # noqa: E712
     if honest.height:
         parts.append("Honest look-alikes flagged: "
@@ -468,7 +473,7 @@ def star_shop_actions(star: pl.DataFrame, rules: dict) -> pl.DataFrame:
                                                        "period_end"))
                 .when(c == "SS-RATING").then(pl.format("Raise the shop rating to {} by {}", pl.lit(min_rating), "period_end"))
                 .when(c == "SS-POINTS").then(pl.format(
-                    "Get below {} active points: appeal, or wait for points to expire (180 days)", pl.lit(max_points)))
+                    "Get below {} active points: appeal, or wait for points to expire (VP-EXPIRE)", pl.lit(max_points)))
                 .when(c == "SS-FAKE").then(pl.lit("Appeal the fake/counterfeit violations (APPEAL-1/2) or wait for them to expire"))
                 .otherwise(pl.lit("Check the criterion")))
 
@@ -488,3 +493,13 @@ def star_shop_actions(star: pl.DataFrame, rules: dict) -> pl.DataFrame:
                              action=pl.lit("Keep the badge: watch ") + pl.col("criterion"),
                              why=pl.lit("close to the limit: ") + why(pl.col("criterion")))
     return _actions(fail_rows, risk_rows)
+
+
+def star_shop_rules_text(rules: dict) -> str:
+    """The Star Shop criteria in force, from the resolved `star_shop_us` parameters."""
+    fake = ", ".join(str(t).replace("_", " ") for t in rules["fake_violation_types"])
+    return (f"Criteria in force: status {' or '.join(rules['active_statuses'])} (SS-ACTIVE); graduated from the "
+            f"new-seller stage (SS-GRAD); at least {rules['min_completed_orders']} completed orders in "
+            f"{rules['orders_window_days']} days (SS-ORDERS); shop rating at least {rules['min_rating']} "
+            f"(SS-RATING); fewer than {rules['max_points_exclusive']} active violation points (SS-POINTS); no "
+            f"{rules['fake_scope']} {fake} violation (SS-FAKE).")

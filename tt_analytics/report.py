@@ -130,6 +130,13 @@ def write_index(run_dir: Path, as_of: dt.date, runs: list[NotebookRun], data_dir
                      f'<small><a href="{rel(r.notebook)}">{html.escape(r.notebook.name)}</a></small></li>')
     docs = results_dir / "data_docs" / "index.html"
     extra = [f'<li><a href="{rel(results_dir)}">outputs (Parquet)</a></li>']
+    validation = results_dir / "validation.parquet"
+    if validation.exists():
+        import polars as pl
+        v = pl.read_parquet(validation)
+        extra.append(f"<li>validation: {int(v['rows_in'].sum()):,} rows in, {int(v['rows_accepted'].sum()):,} "
+                     f"accepted, {int(v['rows_quarantined'].sum()):,} quarantined "
+                     f"({(v['status'] != 'ok').sum()} of {v.height} tables not ok)</li>")
     if docs.exists():
         extra.append(f'<li><a href="{rel(docs)}">validation: Great Expectations Data Docs</a></li>')
     generated = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
