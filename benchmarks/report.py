@@ -9,7 +9,7 @@ import json
 import re
 from pathlib import Path
 
-STEP_ORDER = ["synth", "ingest", "validate", "floor", "evaluate", "metrics", "fraud", "series", "pandas"]
+STEP_ORDER = ["synth", "ingest", "validate", "validate_sql", "floor", "evaluate", "metrics", "fraud", "series", "pandas"]
 GIB = 2**30
 
 
@@ -60,6 +60,19 @@ def scaling_table(records: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def series_outputs_seconds(rec: dict) -> float | None:
+    """Seconds the evaluate step spent on the outputs the series computes (per-output timings)."""
+    try:
+        from tt_analytics.series import SERIES_OUTPUTS
+    except ImportError:
+        return None
+    row = rec["steps"].get("evaluate")
+    per = (row or {}).get("info", {}).get("output_seconds") if row and row.get("status") == "ok" else None
+    if not per:
+        return None
+    return sum(per.get(o, 0.0) for o in SERIES_OUTPUTS) + per.get("(attach)", 0.0)
+
+
 def _by_size(records: list[dict], label: str) -> dict | None:
     return next((r for r in records if r["size"] == label), None)
 
@@ -81,8 +94,13 @@ def targets(records: list[dict]) -> list[tuple[str, str, bool | None]]:
     for rec in records:
         x = ratio(rec, "series", "evaluate")
         if x is not None:
-            out.append((f"90-day daily series ≤ 2× one as-of evaluation ({rec['size']})",
+            out.append((f"90-day daily series ≤ 2× one as-of evaluation ({rec['size']}, all outputs)",
                         f"{x:.1f}× ({_fmt(seconds(rec, 'series'))} s vs {_fmt(seconds(rec, 'evaluate'))} s)", x <= 2))
+        same = series_outputs_seconds(rec)
+        if same and seconds(rec, "series") is not None:
+            x = seconds(rec, "series") / same
+            out.append((f"90-day daily series ≤ 2× one as-of evaluation ({rec['size']}, the same outputs)",
+                        f"{x:.1f}× ({_fmt(seconds(rec, 'series'))} s vs {_fmt(same)} s)", x <= 2))
     x = ratio(r10, "pandas", "evaluate")
     out.append(("≥ 10× faster than the pandas reference at 10M (evaluate, all outputs)",
                 "not measured" if x is None else f"{x:.1f}× ({_fmt(seconds(r10, 'pandas'))} s vs "
@@ -107,11 +125,12 @@ def targets(records: list[dict]) -> list[tuple[str, str, bool | None]]:
         else:
             out.append(("cost per row at 100M ≤ 1.3× that at 10M (evaluate)", "not measured", None))
     for rec in records:
-        x = ratio(rec, "validate", "evaluate")
-        if x is not None:
-            out.append((f"validation ≤ the evaluation's own time ({rec['size']})",
-                        f"{x:.2f}× ({_fmt(seconds(rec, 'validate'))} s vs {_fmt(seconds(rec, 'evaluate'))} s)",
-                        x <= 1))
+        for step, how in (("validate", "with GX Data Docs"), ("validate_sql", "SQL pass only")):
+            x = ratio(rec, step, "evaluate")
+            if x is not None:
+                out.append((f"validation ≤ the evaluation's own time ({rec['size']}, {how})",
+                            f"{x:.2f}× ({_fmt(seconds(rec, step))} s vs {_fmt(seconds(rec, 'evaluate'))} s)",
+                            x <= 1))
     f = seconds(r10, "fraud") if r10 else None
     out.append(("fake transaction detection at 10M ≤ 2 minutes",
                 "not measured" if f is None else f"{f:.1f} s", None if f is None else f <= 120))
@@ -150,7 +169,8 @@ def chart(records: list[dict], path: Path) -> None:
     df = pd.DataFrame(rows)
     c = (alt.Chart(df, title="tt_analytics: cost per million orders by data size")
          .mark_line(point=True)
-         .encode(x=alt.X("orders:Q", scale=alt.Scale(type="log"), title="orders (log scale)"),
+         .encode(x=alt.X("orders:Q", scale=alt.Scale(type="log", nice=False), title="orders (log scale)",
+                         axis=alt.Axis(values=sorted(df.orders.unique().tolist()), format="~s")),
                  y=alt.Y("seconds per million orders:Q", scale=alt.Scale(type="log"),
                          title="seconds per million orders (log scale)"),
                  color=alt.Color("step:N", sort=STEP_ORDER),

@@ -25,7 +25,7 @@ from benchmarks.steps import STEPS
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "benchmarks"
-DEFAULT_STEPS = ["ingest", "validate", "floor", "evaluate", "metrics", "fraud", "series", "pandas"]
+DEFAULT_STEPS = ["ingest", "validate", "validate_sql", "floor", "evaluate", "metrics", "fraud", "series", "pandas"]
 AS_OF = "2026-11-20"
 
 
@@ -94,7 +94,8 @@ def measure(step: str, data: Path, work: Path, as_of: str, orders: int, shops: i
         status, usage, timed_out = _wait(child, timeout)
     wall = time.perf_counter() - t0
     row = {"step": step, "started_at": started.isoformat(timespec="seconds"), "process_seconds": wall,
-           "peak_rss_bytes": usage.ru_maxrss * 1024, "exit_code": status, "seconds": None, "info": {}}
+           "peak_rss_bytes": usage.ru_maxrss * 1024, "cpu_seconds": usage.ru_utime + usage.ru_stime,
+           "exit_code": status, "seconds": None, "info": {}}
     if timed_out:
         row["status"] = "timeout"
     elif status == 0 and result.exists():

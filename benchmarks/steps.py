@@ -18,7 +18,8 @@ from typing import Callable
 STEPS: dict[str, str] = {
     "synth": "tt-analytics synth: generate the canonical Parquet data folder",
     "ingest": "ingest of the canonical Parquet data folder into a new data folder",
-    "validate": "validate: every table's expectations, quarantine, validation.parquet",
+    "validate": "validate as `tt-analytics validate` does: row checks, quarantine, validation.parquet, GX Data Docs",
+    "validate_sql": "validate without the GX Data Docs: the row-level SQL pass and quarantine",
     "evaluate": "evaluate, one as-of date, every output (data already validated)",
     "series": "evaluate series, 90 daily as-of dates, every output",
     "fraud": "fake transaction detection alone (outputs=['fake_transactions'])",
@@ -65,6 +66,14 @@ def prepare(step: str, a: argparse.Namespace) -> Callable[[], dict]:
             summary = getattr(report, "summary", None)
             return {"failed": bool(getattr(report, "failed", False)),
                     "rows_quarantined": int(summary["rows_quarantined"].sum()) if summary is not None else None}
+        return call
+    if step == "validate_sql":
+        from tt_analytics import catalog
+        from tt_analytics.validate import validate_into
+        def call():
+            con = catalog.connect()
+            report = validate_into(con, data, _fresh(work / "validate_sql"), as_of=as_of, data_docs=False)
+            return {"failed": bool(report.failed), "rows_quarantined": int(report.summary["rows_quarantined"].sum())}
         return call
     if step in ("evaluate", "fraud", "metrics"):
         import importlib
