@@ -40,15 +40,18 @@ multi AS (
     JOIN pair_totals t USING (shop_id, group_id, product_id)
     WHERE t.n_lines > 1
 ),
-bursts AS (
-    SELECT *,
-           CASE WHEN product_id = '*' THEN COUNT(*) OVER short_ahead ELSE COUNT(*) OVER long_ahead END AS orders_in_burst,
-           CASE WHEN product_id = '*' THEN SUM(units) OVER short_ahead ELSE SUM(units) OVER long_ahead END AS units_in_burst
+bursts AS (  -- one window specification per scope, so each row is sorted once
+    SELECT *, COUNT(*) OVER w AS orders_in_burst, SUM(units) OVER w AS units_in_burst
     FROM multi
-    WINDOW long_ahead AS (PARTITION BY shop_id, group_id, product_id ORDER BY created_at
-                          RANGE BETWEEN CURRENT ROW AND to_days(CAST($burst_days AS BIGINT)) FOLLOWING),
-           short_ahead AS (PARTITION BY shop_id, group_id, product_id ORDER BY created_at
-                           RANGE BETWEEN CURRENT ROW AND to_days(CAST($any_product_burst_days AS BIGINT)) FOLLOWING)
+    WHERE product_id <> '*'
+    WINDOW w AS (PARTITION BY shop_id, group_id, product_id ORDER BY created_at
+                 RANGE BETWEEN CURRENT ROW AND to_days(CAST($burst_days AS BIGINT)) FOLLOWING)
+    UNION ALL
+    SELECT *, COUNT(*) OVER w AS orders_in_burst, SUM(units) OVER w AS units_in_burst
+    FROM multi
+    WHERE product_id = '*'
+    WINDOW w AS (PARTITION BY shop_id, group_id, product_id ORDER BY created_at
+                 RANGE BETWEEN CURRENT ROW AND to_days(CAST($any_product_burst_days AS BIGINT)) FOLLOWING)
 ),
 singles AS (
     SELECT l.*, t.accounts, 1 AS orders_in_burst, l.units AS units_in_burst
@@ -83,16 +86,26 @@ starts AS (
     FROM windows w
     JOIN shop_norm n ON n.shop_id = w.shop_id AND n.any_product = (w.product_id = '*')
 ),
--- an order is in a burst when a burst started at most one window length before it
+-- an order is in a burst when a burst started at most one window length before it (only pairs
+-- with a burst start need this second window)
+burst_pairs AS (
+    SELECT DISTINCT shop_id, group_id, product_id FROM starts WHERE starts_burst
+),
+candidates AS (
+    SELECT s.* FROM starts s SEMI JOIN burst_pairs USING (shop_id, group_id, product_id)
+),
 in_burst AS (
-    SELECT *,
-           CASE WHEN product_id = '*' THEN bool_or(starts_burst) OVER short_behind
-                ELSE bool_or(starts_burst) OVER long_behind END AS flagged
-    FROM starts
-    WINDOW long_behind AS (PARTITION BY shop_id, group_id, product_id ORDER BY created_at
-                           RANGE BETWEEN to_days(CAST($burst_days AS BIGINT)) PRECEDING AND CURRENT ROW),
-           short_behind AS (PARTITION BY shop_id, group_id, product_id ORDER BY created_at
-                            RANGE BETWEEN to_days(CAST($any_product_burst_days AS BIGINT)) PRECEDING AND CURRENT ROW)
+    SELECT *, bool_or(starts_burst) OVER w AS flagged
+    FROM candidates
+    WHERE product_id <> '*'
+    WINDOW w AS (PARTITION BY shop_id, group_id, product_id ORDER BY created_at
+                 RANGE BETWEEN to_days(CAST($burst_days AS BIGINT)) PRECEDING AND CURRENT ROW)
+    UNION ALL
+    SELECT *, bool_or(starts_burst) OVER w AS flagged
+    FROM candidates
+    WHERE product_id = '*'
+    WINDOW w AS (PARTITION BY shop_id, group_id, product_id ORDER BY created_at
+                 RANGE BETWEEN to_days(CAST($any_product_burst_days AS BIGINT)) PRECEDING AND CURRENT ROW)
 ),
 flagged_lines AS (
     SELECT * FROM in_burst WHERE flagged
