@@ -44,7 +44,7 @@ def test_html_hides_code_but_keeps_outputs(report_run):
 
 def test_kernel_is_this_environment():
     cmd = report.check_kernel()
-    assert Path(cmd[0]).resolve() == Path(sys.executable).resolve()
+    assert Path(cmd[0]) == Path(sys.executable)  # the venv's own python, not the interpreter it links to
 
 
 def test_failing_cell_fails_the_report_and_keeps_the_notebook(report_run, tmp_path):
@@ -72,3 +72,13 @@ def test_failing_cell_fails_the_report_and_keeps_the_notebook(report_run, tmp_pa
 def test_missing_data_folder_is_a_clear_error(tmp_path):
     with pytest.raises(InputError, match="does not exist"):
         report.build_report(tmp_path / "nope", "2026-11-20", tmp_path / "out")
+
+
+def test_a_python3_kernel_of_another_interpreter_is_refused(tmp_path, monkeypatch):
+    spec = tmp_path / "kernels" / "python3"
+    spec.mkdir(parents=True)
+    (spec / "kernel.json").write_text('{"argv": ["/usr/bin/python3", "-m", "ipykernel_launcher", "-f", '
+                                      '"{connection_file}"], "display_name": "Python 3", "language": "python"}')
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path))
+    with pytest.raises(InputError, match="ipykernel install --sys-prefix"):
+        report.check_kernel()

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import json
+import os
 import re
 import sys
 from dataclasses import dataclass
@@ -77,8 +78,10 @@ def check_kernel(kernel_name: str = KERNEL) -> list[str]:
     except NoSuchKernel:
         raise InputError(f"no Jupyter kernel named {kernel_name!r}; install one for this environment "
                          f"with `{sys.executable} -m ipykernel install --sys-prefix`") from None
-    exe = Path(cmd[0])
-    if exe.resolve() != Path(sys.executable).resolve() and Path(exe).parent.resolve() != Path(sys.executable).parent.resolve():
+    # compare the paths as given, not resolved: a venv's python is a symlink to the base interpreter,
+    # which runs without the venv's packages
+    exe = Path(os.path.abspath(cmd[0]))
+    if exe != Path(os.path.abspath(sys.executable)):
         raise InputError(f"the Jupyter kernel {kernel_name!r} runs {exe}, not this environment's "
                          f"{sys.executable}; register the environment's kernel with "
                          f"`{sys.executable} -m ipykernel install --sys-prefix`")

@@ -605,7 +605,10 @@ def validate_into(con: duckdb.DuckDBPyConnection, data_dir: str | Path, out: str
     `data_docs` is false: GX takes ~10 s to import) the GX Data Docs in OUT/data_docs/."""
     data_dir = Path(data_dir)
     as_of = _as_date(as_of)
-    con.execute("SET enable_progress_bar = false")
+    try:
+        con.execute("SET enable_progress_bar = false")
+    except duckdb.InvalidInputException:  # in Jupyter without ipywidgets the bar is off and cannot be set
+        pass
     try:
         sources, unknown = catalog.discover(data_dir)
     except FileNotFoundError:
