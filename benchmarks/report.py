@@ -14,7 +14,7 @@ GIB = 2**30
 
 
 def load(results_dir: Path) -> list[dict]:
-    records = [json.loads(p.read_text()) for p in sorted(results_dir.glob("*.json"))]
+    records = [json.loads(p.read_text()) for p in sorted(results_dir.glob("scale-*.json"))]
     return sorted(records, key=lambda r: r["orders"])
 
 
@@ -28,8 +28,9 @@ def _fmt(x: float | None, digits: int = 1) -> str:
 
 
 def results_table(records: list[dict]) -> str:
-    head = "| step | " + " | ".join(f"{r['size']}: s | {r['size']}: peak RSS GiB" for r in records) + " |"
-    sep = "|---|" + "---:|---:|" * len(records)
+    head = "| step | " + " | ".join(f"{r['size']}: s | {r['size']}: CPU s | {r['size']}: peak RSS GiB"
+                                    for r in records) + " |"
+    sep = "|---|" + "---:|---:|---:|" * len(records)
     lines = [head, sep]
     for step in STEP_ORDER:
         if not any(step in r["steps"] for r in records):
@@ -38,11 +39,13 @@ def results_table(records: list[dict]) -> str:
         for r in records:
             row = r["steps"].get(step)
             if row is None:
-                cells += ["not run", ""]
-            elif row["status"] != "ok":
-                cells += [f"{row['status']} ({row['process_seconds']:.0f} s)", _fmt(row["peak_rss_bytes"] / GIB, 2)]
+                cells += ["not run", "", ""]
+                continue
+            cpu = _fmt(row.get("cpu_seconds")) if row.get("cpu_seconds") else "—"
+            if row["status"] != "ok":
+                cells += [f"{row['status']} ({row['process_seconds']:.0f} s)", cpu, _fmt(row["peak_rss_bytes"] / GIB, 2)]
             else:
-                cells += [_fmt(row["seconds"]), _fmt(row["peak_rss_bytes"] / GIB, 2)]
+                cells += [_fmt(row["seconds"]), cpu, _fmt(row["peak_rss_bytes"] / GIB, 2)]
         lines.append(f"| {step} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -202,7 +205,7 @@ def refresh(results_dir: Path, report: Path, chart_path: Path | None) -> None:
 
 
 def main() -> None:
-    """`python -m benchmarks.report`: re-render BENCHMARKS.md and the chart from benchmarks/results/."""
+    """`python -m benchmarks.report`: re-render BENCHMARKS.md and the chart from benchmarks/results/scale-*.json."""
     import argparse
     root = Path(__file__).resolve().parent.parent
     p = argparse.ArgumentParser(prog="python -m benchmarks.report", description=main.__doc__)

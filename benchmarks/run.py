@@ -3,7 +3,7 @@
 For each size, synthesise canonical Parquet once (`tt-analytics synth`, kept in benchmarks/data/),
 then run every step in its own process (benchmarks/steps.py), one after the other, and record its
 wall time and its own peak resident memory (os.wait4 gives the rusage of exactly that child).
-Results go to benchmarks/results/<size>.json (committed: BENCHMARKS.md is rendered from them) and
+Results go to benchmarks/results/scale-<size>.json (committed: BENCHMARKS.md is rendered from them) and
 BENCHMARKS.md's generated sections and benchmarks/scaling.png are refreshed (benchmarks/report.py).
 """
 from __future__ import annotations
@@ -128,7 +128,7 @@ def run_size(orders: int, steps: list[str], args: argparse.Namespace) -> dict:
     shops = max(args.min_shops, orders // args.orders_per_shop)
     data = Path(args.data_dir) / label
     work = Path(args.out_dir) / label
-    results_file = Path(args.results_dir) / f"{label}.json"
+    results_file = Path(args.results_dir) / f"scale-{label}.json"
     previous = json.loads(results_file.read_text()) if results_file.exists() else {}
     if previous.get("shops") not in (None, shops):
         previous = {}  # another data set: old measurements no longer apply

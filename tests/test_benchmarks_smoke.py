@@ -36,7 +36,7 @@ def smoke(tmp_path_factory):
     run.main(["--sizes", "10k", "--orders-per-shop", "500", "--steps", ",".join(STEPS),
               "--data-dir", str(tmp / "data"), "--out-dir", str(tmp / "out"), "--results-dir", str(tmp / "results"),
               "--report", str(md), "--chart", str(tmp / "scaling.png")])
-    return tmp, json.loads((tmp / "results" / "10k.json").read_text()), md
+    return tmp, json.loads((tmp / "results" / "scale-10k.json").read_text()), md
 
 
 def test_every_step_is_measured(smoke):
