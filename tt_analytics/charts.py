@@ -184,19 +184,27 @@ def ring_graph(edges: pl.DataFrame, title: str = "Buyers and products of a suspe
         width=520, height=max(160, 18 * n), title=title)
 
 
-def score_distribution(scores: pl.DataFrame, threshold: float | None = None, bins: int = 40) -> alt.Chart:
+def score_distribution(scores: pl.DataFrame, threshold: float | None = None, bins: int = 40,
+                       unscored: int = 0) -> alt.Chart:
     """How many orders got each score (log scale), suspected ones in red; the threshold as a rule.
-    Binned here so a million orders still make a small chart."""
+    `unscored`: examined orders without a row (score 0, no signal). Binned here so a million
+    orders still make a small chart."""
     width = 1.0 / bins
-    df = (scores.select(pl.col("score").clip(0, 1), "suspected")
-          .with_columns(bin_start=(pl.col("score") / width).floor().clip(0, bins - 1) * width)
-          .group_by("bin_start", "suspected").agg(orders=pl.len())
+    zero = pl.DataFrame({"bin_start": [0.0], "suspected": [False], "orders": [unscored]},
+                        schema={"bin_start": pl.Float64, "suspected": pl.Boolean, "orders": pl.UInt32})
+    df = (pl.concat([
+              scores.select(pl.col("score").cast(pl.Float64).clip(0, 1), "suspected")
+              .with_columns(bin_start=(pl.col("score") / width).floor().clip(0, bins - 1) * width)
+              .group_by("bin_start", "suspected").agg(orders=pl.len()),
+              zero.filter(pl.col("orders") > 0)])
+          .group_by("bin_start", "suspected").agg(pl.col("orders").sum())
           .with_columns(bin_end=pl.col("bin_start") + width,
                         label=pl.when(pl.col("suspected")).then(pl.lit("suspected")).otherwise(pl.lit("not suspected")))
           .sort("bin_start"))
     bars = alt.Chart(df).mark_bar().encode(
         x=alt.X("bin_start:Q", title="score", scale=alt.Scale(domain=[0, 1])), x2="bin_end:Q",
-        y=alt.Y("orders:Q", scale=alt.Scale(type="symlog"), title="orders (symlog scale)"), y2=alt.datum(0),
+        y=alt.Y("orders:Q", scale=alt.Scale(type="symlog"), title="orders (log-like scale)",
+                axis=alt.Axis(values=[1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000])), y2=alt.datum(0),
         color=alt.Color("label:N", scale=alt.Scale(domain=["suspected", "not suspected"], range=["#c62828", "#90a4ae"]),
                         title=None),
         tooltip=["bin_start", "bin_end", "label", "orders"])

@@ -368,14 +368,6 @@ def ring_edges(fake: pl.DataFrame, group_orders: pl.DataFrame) -> pl.DataFrame:
             .sort("buyer_id", "product_id"))
 
 
-def score_frame(fake: pl.DataFrame, examined: int) -> pl.DataFrame:
-    """Scores of every examined order: orders without a signal have no row in fake_transactions,
-    so they are added back with score 0."""
-    zeros = max(examined - fake.height, 0)
-    none = pl.select(score=pl.repeat(0.0, zeros, dtype=pl.Float64), suspected=pl.repeat(False, zeros))
-    return pl.concat([fake.select(pl.col("score").cast(pl.Float64), "suspected"), none])
-
-
 def detector_quality_story(quality: pl.DataFrame) -> str:
     """What `fraud.measure.scores` says, in words: overall precision/recall, the weakest planted
     pattern and the false alarms on honest look-alikes."""
