@@ -28,9 +28,7 @@ WITH normalised AS (
     WHERE r.text IS NOT NULL
 ),
 long_texts AS (
-    SELECT *, list_distinct(list_transform(range(1, length(compact) - 1), lambda i: substr(compact, i, 3))) AS tri
-    FROM normalised
-    WHERE length(compact) >= CAST($duplicate_min_chars AS BIGINT)
+    SELECT * FROM normalised WHERE length(compact) >= CAST($duplicate_min_chars AS BIGINT)
 ),
 same_text AS (
     SELECT a.review_id, COUNT(DISTINCT b.group_id) AS n_groups
@@ -42,19 +40,24 @@ same_text AS (
     GROUP BY a.review_id
     HAVING COUNT(DISTINCT b.group_id) >= CAST($duplicate_min_groups AS BIGINT)
 ),
-candidate_pairs AS (  -- Jaccard >= t needs the smaller trigram set to be >= t times the larger
-    SELECT a.review_id, b.group_id AS other_group, a.tri AS a3, b.tri AS b3
+candidate_pairs AS (
+    SELECT a.review_id, b.group_id AS other_group, a.compact AS a_text, b.compact AS b_text
     FROM long_texts a
     JOIN long_texts b
       ON a.shop_id = b.shop_id AND a.product_id = b.product_id AND a.rating = b.rating
      AND a.group_id <> b.group_id
      AND b.ordered_at BETWEEN a.ordered_at - to_hours(CAST($duplicate_window_hours AS BIGINT))
                           AND a.ordered_at + to_hours(CAST($duplicate_window_hours AS BIGINT))
-    WHERE least(len(a.tri), len(b.tri)) >= CAST($duplicate_similarity AS DOUBLE) * greatest(len(a.tri), len(b.tri))
+),
+trigrams AS (
+    SELECT review_id, other_group,
+           list_distinct(list_transform(range(1, length(a_text) - 1), lambda i: substr(a_text, i, 3))) AS a3,
+           list_distinct(list_transform(range(1, length(b_text) - 1), lambda i: substr(b_text, i, 3))) AS b3
+    FROM candidate_pairs
 ),
 near_text AS (
     SELECT review_id, COUNT(DISTINCT other_group) + 1 AS n_groups
-    FROM candidate_pairs
+    FROM trigrams
     WHERE len(list_intersect(a3, b3)) / len(list_distinct(list_concat(a3, b3)))
           >= CAST($duplicate_similarity AS DOUBLE)
     GROUP BY review_id
