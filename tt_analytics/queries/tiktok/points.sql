@@ -54,7 +54,7 @@ linked AS (
     FROM rows r
     JOIN shops s ON s.shop_id = r.shop_id
     JOIN shops so ON $linked_by = 'controller_id' AND so.controller_id = s.controller_id AND so.shop_id <> s.shop_id
-    JOIN rows o ON o.shop_id = so.shop_id AND o.as_of = r.as_of AND len(o.penalties) > 0
+    JOIN rows o ON o.shop_id = so.shop_id AND o.as_of = r.as_of AND array_length(o.penalties) > 0
     GROUP BY ALL
 )
 SELECT r.shop_id, r.as_of, r.active_points, r.projected_points, r.threshold, r.threshold_reached_on,

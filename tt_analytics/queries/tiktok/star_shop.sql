@@ -99,10 +99,10 @@ v AS (
     FROM m
 )
 SELECT shop_id, as_of, period_start, period_end,
-       len(failed) = 0 AS eligible, failed,
+       array_length(failed) = 0 AS eligible, failed,
        status, active_ok, graduated_at, graduated_ok, completed_orders, orders_ok,
        rating, rating_date, rating_ok, active_points, points_ok, fake_violations, fake_ok,
-       CASE WHEN len(failed) = 0 THEN near ELSE [] END AS at_risk,
-       len(failed) = 0 AND len(near) > 0 AS early_warning
+       CASE WHEN array_length(failed) = 0 THEN near ELSE [] END AS at_risk,
+       array_length(failed) = 0 AND array_length(near) > 0 AS early_warning
 FROM v
 ORDER BY shop_id, as_of
