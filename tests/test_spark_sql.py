@@ -56,3 +56,5 @@ def test_rule_sql_transpiles_without_duckdb_only_functions(path):
     sql = transpile(text, {n: 1 for n in names})
     used = {m.upper() for m in re.findall(r"\b([A-Za-z_][A-Za-z0-9_]*)\s*\(", sql)}
     assert not used & set(DUCKDB_ONLY), f"{path.name}: DuckDB-only functions {sorted(used & set(DUCKDB_ONLY))}"
+    # Spark's INTERVAL takes a literal only: `INTERVAL ($n) DAY` must be `$n * INTERVAL 1 DAY`
+    assert not re.search(r"INTERVAL\s*\(", sql), f"{path.name}: INTERVAL with an expression"

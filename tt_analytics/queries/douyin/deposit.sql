@@ -106,7 +106,7 @@ SELECT f.shop_id, f.entity_type, f.categories, f.required_deposit, f.required_de
        f.blocker_reasons, f.documents_complete, f.penalty_records, f.arrears,
        f.pending_payouts, f.pending_payouts_at_closure, f.refund_clock_from,
        due.date AS refund_due_by,
-       CAST(f.closed_at + INTERVAL ($reopen_months) MONTH AS DATE) AS reopen_from
+       CAST(f.closed_at + CAST($reopen_months AS INTEGER) * INTERVAL 1 MONTH AS DATE) AS reopen_from
 FROM flagged f
 LEFT JOIN cal c0 ON c0.date = f.refund_clock_from
 LEFT JOIN cal due ON due.is_workday AND due.workday_no = c0.workday_no + $refund_working_days

@@ -13,7 +13,7 @@ WITH sales AS (
     FROM sales f
     JOIN orders o ON o.shop_id = f.shop_id
     JOIN order_lines l ON l.order_id = o.order_id AND l.product_id = f.product_id
-    WHERE o.created_at >= f.start_at - INTERVAL ($price_history_days) DAY
+    WHERE o.created_at >= f.start_at - CAST($price_history_days AS INTEGER) * INTERVAL 1 DAY
       AND o.created_at < f.start_at
       AND (o.cancelled_at IS NULL OR o.cancelled_at >= f.start_at)
       AND coalesce(l.is_flash_sale, false) = false
