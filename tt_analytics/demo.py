@@ -9,6 +9,7 @@ import datetime as dt
 import shutil
 from pathlib import Path
 
+import polars as pl
 from rich.console import Console
 from rich.table import Table
 
@@ -29,7 +30,6 @@ def run_demo(sample: Path, work: Path, as_of: dt.date, database: Path = catalog.
 
     console.rule("1. ingest")
     console.print(f"canonical sample {sample / 'canonical'} and raw exports {sample / 'exports'} -> {data}")
-    import polars as pl
     summary = pl.concat([ingest([sample / "canonical"], data),
                          ingest_manifest(sample / "exports" / "manifest.yaml", data)], how="diagonal_relaxed")
     per_table = summary.group_by("table").agg(pl.col("rows_read").sum(), pl.col("rows_written").sum(),
@@ -45,6 +45,18 @@ def run_demo(sample: Path, work: Path, as_of: dt.date, database: Path = catalog.
     for name, df in results.items():
         t.add_row(name, str(df.height), str(out / f"{name}.parquet"))
     console.print(t)
+
+    from .cli import print_frame
+    from .tiktok import shop_summary
+    summary = shop_summary(results)
+    action = (summary.filter((pl.col("metrics_missed").list.len() > 0) | pl.col("warning")
+                             | (pl.col("projected_points") > pl.col("active_points")))
+              .sort(["projected_points", "shop_id"], descending=[True, False])
+              .with_columns(pl.col("metrics_missed").list.join(", "), pl.col("star_shop_failed").list.join(", "))
+              .select("shop_id", "metrics_missed", "active_points", "projected_points", "threshold",
+                      "star_shop", "star_shop_failed"))
+    console.rule(f"TikTok shops that need action as of {as_of}: {action.height} of {summary.height}")
+    print_frame(action, limit=15)
 
     paths = {"data": data, "outputs": out, "validation": out / "validation.parquet",
              "data_docs": out / "data_docs" / "index.html", "database": database}
