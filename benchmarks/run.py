@@ -87,10 +87,16 @@ def measure(step: str, data: Path, work: Path, as_of: str, orders: int, shops: i
     cmd = [sys.executable, "-m", "benchmarks.steps", step, "--data", str(data), "--work", str(work),
            "--as-of", as_of, "--result", str(result), "--orders", str(orders), "--shops", str(shops),
            "--seed", str(seed)]
+    # The fraud module caches tracking-number verdicts on disk (TT_ANALYTICS_CACHE_DIR, default
+    # ~/.cache): give each step an empty cache of its own, so every measurement is a first
+    # evaluation of the data and does not depend on (or bloat) the user's cache.
+    cache = work / "cache"
+    shutil.rmtree(cache, ignore_errors=True)
+    env = {**os.environ, "TT_ANALYTICS_CACHE_DIR": str(cache)}
     started = dt.datetime.now(dt.timezone.utc)
     t0 = time.perf_counter()
     with open(log, "w") as out:
-        child = subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+        child = subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=env)
         status, usage, timed_out = _wait(child, timeout)
     wall = time.perf_counter() - t0
     row = {"step": step, "started_at": started.isoformat(timespec="seconds"), "process_seconds": wall,

@@ -1,4 +1,4 @@
-"""Smoke run of the scale benchmark harness (benchmarks/) on 10k synthetic orders.
+"""Smoke run of the scale benchmark harness (benchmarks/) on 20k synthetic orders.
 
 Checks that one harness run measures every step but the GX one (wall time and peak RSS), renders
 the report and chart, and that the pandas reference (benchmarks/pandas_reference.py) agrees with
@@ -33,15 +33,15 @@ def smoke(tmp_path_factory):
     md = tmp / "BENCHMARKS.md"
     md.write_text("# Benchmarks\n\nhand-written text stays\n\n" + "".join(
         f"<!-- generated:{s} -->\n<!-- /generated:{s} -->\n" for s in SECTIONS))
-    run.main(["--sizes", "10k", "--orders-per-shop", "500", "--steps", ",".join(STEPS),
+    run.main(["--sizes", "20k", "--orders-per-shop", "500", "--steps", ",".join(STEPS),
               "--data-dir", str(tmp / "data"), "--out-dir", str(tmp / "out"), "--results-dir", str(tmp / "results"),
               "--report", str(md), "--chart", str(tmp / "scaling.png")])
-    return tmp, json.loads((tmp / "results" / "scale-10k.json").read_text()), md
+    return tmp, json.loads((tmp / "results" / "scale-20k.json").read_text()), md
 
 
 def test_every_step_is_measured(smoke):
     _, rec, _ = smoke
-    assert rec["orders"] == 10_000 and rec["shops"] == 40
+    assert rec["orders"] == 20_000 and rec["shops"] == 40
     assert set(rec["steps"]) == {"synth", *STEPS}
     for step in ["synth", *STEPS]:
         row = rec["steps"][step]
@@ -49,7 +49,7 @@ def test_every_step_is_measured(smoke):
         assert row["seconds"] > 0 and row["process_seconds"] >= row["seconds"]
         assert row["peak_rss_bytes"] > 10 * 2**20  # a Python process with DuckDB loaded: > 10 MiB
     assert rec["machine"]["cores"] and rec["machine"]["versions"]["duckdb"]
-    assert rec["steps"]["floor"]["info"]["rows_read"] >= 10_000
+    assert rec["steps"]["floor"]["info"]["rows_read"] >= 20_000
 
 
 def test_report_and_chart_are_rendered(smoke):
@@ -65,9 +65,9 @@ def test_report_and_chart_are_rendered(smoke):
 
 def test_pandas_reference_agrees_with_sql_metrics(smoke):
     tmp, _, _ = smoke
-    sql = pd.read_parquet(tmp / "out" / "10k" / "metrics" / "metrics.parquet")
+    sql = pd.read_parquet(tmp / "out" / "20k" / "metrics" / "metrics.parquet")
     sql = sql[sql.metric.isin(["SFCR", "LDR", "NRR"])]
-    ref = pd.read_parquet(tmp / "out" / "10k" / "pandas" / "metrics.parquet")
+    ref = pd.read_parquet(tmp / "out" / "20k" / "pandas" / "metrics.parquet")
     both = sql.merge(ref, on=["shop_id", "metric"], how="outer", suffixes=("_sql", "_pd"), indicator=True)
     assert (both._merge == "both").all(), both[both._merge != "both"]
     for side in ("numerator", "denominator"):
@@ -78,7 +78,8 @@ def test_pandas_reference_agrees_with_sql_metrics(smoke):
     # not vacuous: many shops, and every metric has shops with hits
     assert both.shop_id.nunique() >= 10
     for metric in ("SFCR", "LDR", "NRR"):
-        assert (both[both.metric == metric].numerator_pd > 0).sum() >= 3, metric
+        hits = both[both.metric == metric].numerator_pd
+        assert (hits > 0).sum() >= 2 and hits.sum() >= 5, (metric, hits.sum())
 
 
 def test_floor_reads_the_columns_the_queries_name():
