@@ -52,9 +52,9 @@ def run_demo(sample: Path, work: Path, as_of: dt.date, database: Path = catalog.
     action = (summary.filter((pl.col("metrics_missed").list.len() > 0) | pl.col("warning")
                              | (pl.col("projected_points") > pl.col("active_points")))
               .sort(["projected_points", "shop_id"], descending=[True, False])
-              .with_columns(pl.col("metrics_missed").list.join(", "), pl.col("star_shop_failed").list.join(", "))
-              .select("shop_id", "metrics_missed", "active_points", "projected_points", "threshold",
-                      "star_shop", "star_shop_failed"))
+              .with_columns(pl.col("metrics_missed").list.join(" "))
+              .select("shop_id", "metrics_missed", pl.col("active_points").alias("points"),
+                      pl.col("projected_points").alias("projected"), "threshold", "star_shop"))
     console.rule(f"TikTok shops that need action as of {as_of}: {action.height} of {summary.height}")
     print_frame(action, limit=15)
 
