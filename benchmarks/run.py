@@ -83,6 +83,7 @@ def measure(step: str, data: Path, work: Path, as_of: str, orders: int, shops: i
     work.mkdir(parents=True, exist_ok=True)
     result = work / f"{step}.json"
     result.unlink(missing_ok=True)
+    (work / f"{step}.progress.json").unlink(missing_ok=True)
     log = work / f"{step}.log"
     cmd = [sys.executable, "-m", "benchmarks.steps", step, "--data", str(data), "--work", str(work),
            "--as-of", as_of, "--result", str(result), "--orders", str(orders), "--shops", str(shops),
@@ -102,8 +103,11 @@ def measure(step: str, data: Path, work: Path, as_of: str, orders: int, shops: i
     row = {"step": step, "started_at": started.isoformat(timespec="seconds"), "process_seconds": wall,
            "peak_rss_bytes": usage.ru_maxrss * 1024, "cpu_seconds": usage.ru_utime + usage.ru_stime,
            "exit_code": status, "seconds": None, "info": {}}
+    progress = work / f"{step}.progress.json"
     if timed_out:
         row["status"] = "timeout"
+        if progress.exists():  # where the time went until the kill (evaluate-like steps)
+            row["info"] = {"output_seconds_until_timeout": json.loads(progress.read_text())}
     elif status == 0 and result.exists():
         got = json.loads(result.read_text())
         row.update(status="ok", seconds=got["seconds"], info=got["info"])

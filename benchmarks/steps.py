@@ -41,6 +41,13 @@ def _rows(results) -> dict[str, int]:
     return {name: int(df.height) for name, df in results.items()}
 
 
+def _per_output(marks: list[tuple[str, float]]) -> dict[str, float]:
+    """Seconds from each mark to the next; the last one open-ended (name: seconds so far)."""
+    now = time.perf_counter()
+    ends = [t for _, t in marks[1:]] + [now]
+    return {name: round(end - t, 3) for (name, t), end in zip(marks, ends) if name != "(end)"}
+
+
 def prepare(step: str, a: argparse.Namespace) -> Callable[[], dict]:
     """Import what `step` needs and return the call to time (imports are not part of the step)."""
     data, work, as_of = Path(a.data), Path(a.work), dt.date.fromisoformat(a.as_of)
@@ -84,16 +91,22 @@ def prepare(step: str, a: argparse.Namespace) -> Callable[[], dict]:
             # evaluate.evaluate(data, as_of, validate=False, outputs=...) spelled out, to time each
             # output through run()'s progress callback (where the time goes, per component)
             marks: list[tuple[str, float]] = []
+            progress_file = work / f"{step}.progress.json"
+
+            def mark(name: str) -> None:
+                # also on disk, so a step killed at the harness's --timeout still says where it was
+                marks.append((name, time.perf_counter()))
+                progress_file.write_text(json.dumps(_per_output(marks)))
+
             prm = params.load(as_of)
             con = catalog.connect()
             catalog.attach(con, data)
-            marks.append(("(attach)", time.perf_counter()))
-            res = evaluate.run(con, as_of, prm, outputs, progress=lambda n: marks.append((n, time.perf_counter())))
-            marks.append(("(write)", time.perf_counter()))
+            mark("(attach)")
+            res = evaluate.run(con, as_of, prm, outputs, progress=mark)
+            mark("(write)")
             evaluate.write(res, _fresh(work / step))
-            marks.append(("(end)", time.perf_counter()))
-            per_output = {name: round(marks[i + 1][1] - t, 3) for i, (name, t) in enumerate(marks[:-1])}
-            return {"rows": _rows(res), "output_seconds": per_output}
+            mark("(end)")
+            return {"rows": _rows(res), "output_seconds": _per_output(marks)}
         return call
     if step == "series":
         from tt_analytics.series import evaluate_series

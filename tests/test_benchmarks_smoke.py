@@ -117,3 +117,8 @@ def test_targets_are_judged_from_the_numbers():
     assert verdicts["validation ≤ the evaluation's own time (10M, SQL pass only)"] is True
     assert verdicts["fake transaction detection at 10M ≤ 2 minutes"] is False
     assert report.targets([r10])[-1][2] is False and report.targets([])[0][2] is None
+    r10["steps"]["fraud"].update(status="timeout", seconds=None, process_seconds=600)
+    r10["steps"]["evaluate"].update(status="timeout", seconds=None, process_seconds=900)
+    verdicts = {name: (measured, met) for name, measured, met in report.targets([r10])}
+    assert verdicts["fake transaction detection at 10M ≤ 2 minutes"] == ("> 600 s (killed)", False)
+    assert verdicts["evaluate (all outputs) at 10M ≤ 3× the one-scan floor"][1] is False
