@@ -29,7 +29,7 @@ WITH sales AS (
     SELECT f.flash_sale_id, f.shop_id, f.product_id, f.price, f.original_price, f.start_at, f.end_at,
            h.lowest_price_30d, coalesce(h.order_lines_30d, 0) AS order_lines_30d,
            coalesce(o.overlapping_sales, []) AS overlapping_sales,
-           date_diff('second', f.start_at, f.end_at) / 3600.0 AS duration_hours,
+           CAST(date_diff('second', f.start_at, f.end_at) AS DOUBLE) / 3600.0 AS duration_hours,
            CASE WHEN h.lowest_price_30d IS NOT NULL THEN round(f.price, 2) <= round(h.lowest_price_30d, 2) END AS price_hist_ok,
            CASE WHEN h.lowest_price_30d IS NULL THEN coalesce(round(f.price, 2) < round(f.original_price, 2), false) END AS price_new_ok,
            o.flash_sale_id IS NULL AS one_ok,
