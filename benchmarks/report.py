@@ -26,7 +26,7 @@ def seconds(rec: dict, step: str) -> float | None:
 def timed_out_after(rec: dict | None, step: str) -> float | None:
     """Seconds after which the step was killed (a lower bound of its time), if it was."""
     row = (rec or {}).get("steps", {}).get(step)
-    return row["process_seconds"] if row and row.get("status") == "timeout" else None
+    return row["process_seconds"] if row and row.get("status", "").startswith(("timeout", "killed")) else None
 
 
 def _fmt(x: float | None, digits: int = 1) -> str:

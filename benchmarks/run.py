@@ -78,7 +78,7 @@ def machine() -> dict:
 
 
 def measure(step: str, data: Path, work: Path, as_of: str, orders: int, shops: int, seed: int,
-            timeout: float | None) -> dict:
+            timeout: float | None, max_rss: float | None = None) -> dict:
     """Run one step in a child process; its wall time, own peak RSS and what it reported."""
     work.mkdir(parents=True, exist_ok=True)
     result = work / f"{step}.json"
@@ -98,14 +98,14 @@ def measure(step: str, data: Path, work: Path, as_of: str, orders: int, shops: i
     t0 = time.perf_counter()
     with open(log, "w") as out:
         child = subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=env)
-        status, usage, timed_out = _wait(child, timeout)
+        status, usage, killed = _wait(child, timeout, max_rss)
     wall = time.perf_counter() - t0
     row = {"step": step, "started_at": started.isoformat(timespec="seconds"), "process_seconds": wall,
            "peak_rss_bytes": usage.ru_maxrss * 1024, "cpu_seconds": usage.ru_utime + usage.ru_stime,
            "exit_code": status, "seconds": None, "info": {}}
     progress = work / f"{step}.progress.json"
-    if timed_out:
-        row["status"] = "timeout"
+    if killed:
+        row["status"] = "timeout" if killed == "timeout" else "killed: memory"
         if progress.exists():  # where the time went until the kill (evaluate-like steps)
             row["info"] = {"output_seconds_until_timeout": json.loads(progress.read_text())}
     elif status == 0 and result.exists():
@@ -117,19 +117,37 @@ def measure(step: str, data: Path, work: Path, as_of: str, orders: int, shops: i
     return row
 
 
-def _wait(child: subprocess.Popen, timeout: float | None):
-    """os.wait4 on the child (its own rusage), killing it after `timeout` seconds."""
+def _rss(pid: int) -> int:
+    """Current resident set size of a process in bytes (0 if it is gone)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def _wait(child: subprocess.Popen, timeout: float | None, max_rss: float | None = None):
+    """os.wait4 on the child (its own rusage); kill it after `timeout` seconds or once its resident
+    memory passes `max_rss` bytes (a shared machine must not run out of memory). Returns
+    (exit code, rusage, None or why it was killed)."""
     deadline = time.monotonic() + timeout if timeout else None
     while True:
-        pid, status, usage = os.wait4(child.pid, os.WNOHANG if deadline else 0)
+        pid, status, usage = os.wait4(child.pid, os.WNOHANG)
         if pid:
             child.returncode = os.waitstatus_to_exitcode(status)
-            return child.returncode, usage, False
-        if time.monotonic() > deadline:
+            return child.returncode, usage, None
+        why = None
+        if deadline and time.monotonic() > deadline:
+            why = "timeout"
+        elif max_rss and _rss(child.pid) > max_rss:
+            why = "memory"
+        if why:
             child.kill()
             _, status, usage = os.wait4(child.pid, 0)
             child.returncode = os.waitstatus_to_exitcode(status)
-            return child.returncode, usage, True
+            return child.returncode, usage, why
         time.sleep(0.2)
 
 
@@ -152,7 +170,8 @@ def run_size(orders: int, steps: list[str], args: argparse.Namespace) -> dict:
         todo.insert(0, "synth")
     for step in todo:
         print(f"[{label}] {step}: {STEPS[step]} …", flush=True)
-        row = measure(step, data, work, args.as_of, orders, shops, args.seed, args.timeout)
+        row = measure(step, data, work, args.as_of, orders, shops, args.seed, args.timeout,
+                      args.max_rss_gib * 2**30 if args.max_rss_gib else None)
         row["commit"] = record["machine"]["commit"]
         record["steps"][step] = row
         if step == "synth" and row["status"] == "ok":
@@ -186,6 +205,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--keep-ingested", action="store_true",
                    help="keep the ingest step's copy of the data (deleted by default to save disk)")
     p.add_argument("--timeout", type=float, default=None, help="seconds before a step is killed")
+    p.add_argument("--max-rss-gib", type=float, default=None,
+                   help="kill a step whose resident memory passes this many GiB (protects a shared machine)")
     p.add_argument("--data-dir", default=str(BENCH / "data"))
     p.add_argument("--out-dir", default=str(BENCH / "out"))
     p.add_argument("--results-dir", default=str(BENCH / "results"))
