@@ -8,7 +8,8 @@
 -- (b) a near-identical text on the same product: Jaccard similarity of the character-trigram sets
 --     >= `duplicate_similarity` (farms vary a stock sentence with a filler word, punctuation or
 --     emoji; trigrams work for Chinese as well as for spaced languages). Pairs are only formed
---     inside (shop, product, rating) and the time window, so the comparison stays small.
+--     inside (shop, product, rating) and the time window, only for reviews with enough other buyer
+--     groups there, and trigram sets are built once per review, so the comparison stays small.
 -- The time window matters: honest buyers of a popular product do write the same sentence now and
 -- then, a farm's orders come in a burst.
 -- Rule ID: FT-REVIEW (004 §2.1 "卖家的商品评价不具备任何参考价值或与所发布商品不符").
@@ -27,7 +28,7 @@ WITH normalised AS (
            ON l.order_id = r.order_id
     WHERE r.text IS NOT NULL
 ),
-long_texts AS (
+long_texts AS MATERIALIZED (
     SELECT * FROM normalised WHERE length(compact) >= CAST($duplicate_min_chars AS BIGINT)
 ),
 same_text AS (
@@ -40,8 +41,9 @@ same_text AS (
     GROUP BY a.review_id
     HAVING COUNT(DISTINCT b.group_id) >= CAST($duplicate_min_groups AS BIGINT)
 ),
-candidate_pairs AS (
-    SELECT a.review_id, b.group_id AS other_group, a.compact AS a_text, b.compact AS b_text
+window_pairs AS MATERIALIZED (
+    -- (review, other review) of the same shop, product and rating from another buyer group in the window
+    SELECT a.review_id, b.review_id AS other_review, b.group_id AS other_group
     FROM long_texts a
     JOIN long_texts b
       ON a.shop_id = b.shop_id AND a.product_id = b.product_id AND a.rating = b.rating
@@ -49,17 +51,30 @@ candidate_pairs AS (
      AND b.ordered_at BETWEEN a.ordered_at - to_hours(CAST($duplicate_window_hours AS BIGINT))
                           AND a.ordered_at + to_hours(CAST($duplicate_window_hours AS BIGINT))
 ),
-trigrams AS (
-    SELECT review_id, other_group,
-           list_distinct(list_transform(range(1, length(a_text) - 1), lambda i: substr(a_text, i, 3))) AS a3,
-           list_distinct(list_transform(range(1, length(b_text) - 1), lambda i: substr(b_text, i, 3))) AS b3
-    FROM candidate_pairs
+candidate_pairs AS MATERIALIZED (
+    -- only reviews with enough other groups in the window can reach duplicate_min_groups: the
+    -- texts of the others are never compared (an exact restriction)
+    SELECT * FROM window_pairs
+    WHERE review_id IN (SELECT review_id FROM window_pairs GROUP BY review_id
+                        HAVING COUNT(DISTINCT other_group) + 1 >= CAST($duplicate_min_groups AS BIGINT))
+),
+trigrams AS MATERIALIZED (
+    -- each compared review's distinct character trigrams, computed once per review (not per pair)
+    SELECT review_id, tri, len(tri) AS n_tri
+    FROM (SELECT review_id, list_distinct(list_transform(range(1, length(compact) - 1),
+                                                         lambda i: substr(compact, i, 3))) AS tri
+          FROM long_texts
+          WHERE review_id IN (SELECT review_id FROM candidate_pairs UNION SELECT other_review FROM candidate_pairs))
 ),
 near_text AS (
     SELECT review_id, COUNT(DISTINCT other_group) + 1 AS n_groups
-    FROM trigrams
-    WHERE len(list_intersect(a3, b3)) / len(list_distinct(list_concat(a3, b3)))
-          >= CAST($duplicate_similarity AS DOUBLE)
+    FROM (SELECT p.review_id, p.other_group, a.n_tri AS a_n, b.n_tri AS b_n, len(list_intersect(a.tri, b.tri)) AS shared
+          FROM candidate_pairs p
+          JOIN trigrams a ON a.review_id = p.review_id
+          JOIN trigrams b ON b.review_id = p.other_review
+          -- Jaccard(A, B) <= min(|A|, |B|) / max(|A|, |B|): exact, and skips most intersections
+          WHERE least(a.n_tri, b.n_tri) >= CAST($duplicate_similarity AS DOUBLE) * greatest(a.n_tri, b.n_tri))
+    WHERE shared / (a_n + b_n - shared) >= CAST($duplicate_similarity AS DOUBLE)
     GROUP BY review_id
     HAVING COUNT(DISTINCT other_group) + 1 >= CAST($duplicate_min_groups AS BIGINT)
 ),
