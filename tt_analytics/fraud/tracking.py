@@ -65,14 +65,18 @@ FAST_FORMATS = {
 def fast_valid(codes: pl.Series, numbers: pl.Series) -> pl.Series:
     """True where `numbers[i]` is a valid number of courier `codes[i]` by FAST_FORMATS (check digit
     included), False where the fast path cannot prove it (the package must judge those)."""
-    df = pl.DataFrame({"code": codes, "n": numbers})
-    result = pl.lit(False)
+    df = pl.DataFrame({"code": codes, "n": numbers}).with_row_index("row")
+    proven = []
     for code, (regex, start, length, kind, prm) in FAST_FORMATS.items():
+        # each format's arithmetic runs only on the numbers of its courier that fit its pattern
+        sub = df.filter((pl.col("code") == code) & pl.col("n").str.contains(f"^(?:{regex})$"))
+        if not sub.height:
+            continue
         n = pl.col("n")
         digit = [n.str.slice(start + i, 1) for i in range(length)]
         values = [d.replace_strict(_UPS_VALUE, default=0, return_dtype=pl.Int64) for d in digit] if code == "ups" \
-            else [d.cast(pl.Int64, strict=False) for d in digit]
-        check = n.str.slice(start + length, 1).cast(pl.Int64, strict=False)
+            else [d.cast(pl.Int64) for d in digit]
+        check = n.str.slice(start + length, 1).cast(pl.Int64)
         if kind == "mod10":  # package Mod10: even indexes times evens_multiplier, odd ones times odds_multiplier
             evens, odds = prm
             c = pl.sum_horizontal([v * (evens if i % 2 == 0 else odds) for i, v in enumerate(values)]) % 10
@@ -84,10 +88,11 @@ def fast_valid(codes: pl.Series, numbers: pl.Series) -> pl.Series:
             r = pl.sum_horizontal([v * prm[0][i] for i, v in enumerate(values)]) % 11
             ok = check == pl.when(r == 1).then(0).when(r == 0).then(5).otherwise(11 - r)
         else:  # mod7 of the serial number
-            ok = check == n.str.slice(start, length).cast(pl.Int64, strict=False) % 7
-        fits = (pl.col("code") == code) & n.str.contains(f"^(?:{regex})$")
-        result = pl.when(fits).then(ok.fill_null(False)).otherwise(result)
-    return df.select(result.fill_null(False).alias("valid")).to_series()
+            ok = check == n.str.slice(start, length).cast(pl.Int64) % 7
+        proven.append(sub.filter(ok)["row"])
+    valid = pl.Series("valid", [False] * df.height, dtype=pl.Boolean)
+    rows = pl.concat(proven) if proven else pl.Series([], dtype=pl.UInt32)
+    return valid.scatter(rows, True) if len(rows) else valid
 
 
 SCHEMA = {"carrier": pl.Utf8, "tracking_number": pl.Utf8, "valid": pl.Boolean, "reason": pl.Utf8}
