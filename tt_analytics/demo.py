@@ -19,14 +19,14 @@ console = Console()
 
 
 def run_demo(sample: Path, work: Path, as_of: dt.date, database: Path = catalog.DEFAULT_DB,
-             report: bool = True) -> dict[str, Path]:
-    from .evaluate import evaluate
+             report: bool = True, show_code: bool = True) -> dict[str, Path]:
+    from .evaluate import Results, evaluate
     from .io import ingest, ingest_manifest
 
     sample, work = Path(sample), Path(work)
     if work.exists():
         shutil.rmtree(work)  # the demo's own output folder, rebuilt from the sample every time
-    data, out, rep = work / "data", work / "out", work / "report"
+    data, rep = work / "data", work / "report"
 
     console.rule("1. ingest")
     console.print(f"canonical sample {sample / 'canonical'} and raw exports {sample / 'exports'} -> {data}")
@@ -39,8 +39,18 @@ def run_demo(sample: Path, work: Path, as_of: dt.date, database: Path = catalog.
         t.add_row(*[str(v) for v in row])
     console.print(t)
 
-    console.rule("2-3. validate and evaluate")
-    results = evaluate(data, as_of, out=out, database=database)
+    if report:  # the report validates and evaluates once, then runs the notebooks on those outputs
+        console.rule("2-4. validate, evaluate, run the notebooks")
+        from .report import build_report
+        index = build_report(data, as_of, rep, show_code=show_code)
+        out = index.parent / "outputs"
+        results = Results({p.stem: pl.read_parquet(p) for p in sorted(out.glob("*.parquet"))
+                           if p.stem != "validation"})
+        catalog.write_warehouse(database, data, out)
+    else:
+        console.rule("2-3. validate and evaluate")
+        out = work / "out"
+        results = evaluate(data, as_of, out=out, database=database)
     t = Table("output table", "rows", "file")
     for name, df in results.items():
         t.add_row(name, str(df.height), str(out / f"{name}.parquet"))
@@ -61,9 +71,7 @@ def run_demo(sample: Path, work: Path, as_of: dt.date, database: Path = catalog.
     paths = {"data": data, "outputs": out, "validation": out / "validation.parquet",
              "data_docs": out / "data_docs" / "index.html", "database": database}
     if report:
-        console.rule("4. notebooks")
-        from .report import build_report
-        paths["report"] = build_report(data, as_of, rep, outputs=out)
+        paths["report"] = index
 
     console.rule("where the results are")
     for k, v in paths.items():
