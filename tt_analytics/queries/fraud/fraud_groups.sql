@@ -3,7 +3,18 @@
 -- suspected order: the group's accounts and shared identifiers in the shop, its orders, suspected
 -- orders, highest score, signals and a one-line summary.
 -- Rule IDs: FT-BULK (buyer groups), and every FT-* signal of their orders.
-WITH group_orders AS (
+WITH flagged AS (
+    SELECT shop_id, group_id,
+           COUNT(*) FILTER (WHERE suspected) AS suspected_orders,
+           MAX(score) AS max_score,
+           list_sort(list_distinct(flatten(list(signals)))) AS signals,
+           arg_max(explanation, score) AS top_explanation
+    FROM fake_transactions
+    GROUP BY shop_id, group_id
+    HAVING COUNT(*) FILTER (WHERE suspected) > 0
+),
+-- counted for the flagged groups only (a few thousand of the shop-group pairs)
+group_orders AS (
     SELECT o.shop_id, g.group_id,
            COUNT(*) AS orders,
            COUNT(DISTINCT o.buyer_id) AS accounts,
@@ -13,17 +24,8 @@ WITH group_orders AS (
            MIN(o.created_at) AS first_order_at, MAX(o.created_at) AS last_order_at
     FROM fraud_orders o
     JOIN fraud_buyer_groups g ON g.buyer_id = o.buyer_id
+    SEMI JOIN flagged f ON f.shop_id = o.shop_id AND f.group_id = g.group_id
     GROUP BY o.shop_id, g.group_id
-),
-flagged AS (
-    SELECT shop_id, group_id,
-           COUNT(*) FILTER (WHERE suspected) AS suspected_orders,
-           MAX(score) AS max_score,
-           list_sort(list_distinct(flatten(list(signals)))) AS signals,
-           arg_max(explanation, score) AS top_explanation
-    FROM fake_transactions
-    GROUP BY shop_id, group_id
-    HAVING COUNT(*) FILTER (WHERE suspected) > 0
 )
 SELECT f.shop_id, f.group_id, g.accounts, g.addresses, g.phones, g.devices, g.orders,
        f.suspected_orders, f.max_score, f.signals,
