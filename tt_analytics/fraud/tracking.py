@@ -130,12 +130,14 @@ def cache_path() -> Path | None:
 
 
 def _package(pairs: pl.DataFrame) -> pl.DataFrame:
-    """Verdicts of the package for (code, carrier, tracking_number) rows, through the disk cache."""
+    """Verdicts for (code, carrier, tracking_number) rows: the fast path's proven-valid numbers,
+    and the package's verdicts (through the disk cache) for all the others."""
     path = cache_path()
+    proven = fast_valid(pairs["code"], pairs["tracking_number"])
+    fast = pairs.filter(proven).with_columns(reason=pl.lit(""))
+    rest = pairs.filter(~proven)
     cached = pl.DataFrame(schema={"code": pl.Utf8, "tracking_number": pl.Utf8, "reason": pl.Utf8})
-    distinct = pairs.select("code", "tracking_number").unique()
-    fast = distinct.filter(fast_valid(distinct["code"], distinct["tracking_number"])).with_columns(reason=pl.lit(""))
-    todo = distinct.join(fast, on=["code", "tracking_number"], how="anti")
+    todo = rest.select("code", "tracking_number").unique()
     if path is not None and path.exists() and todo.height:
         try:
             cached = pl.read_parquet(path)
@@ -153,8 +155,7 @@ def _package(pairs: pl.DataFrame) -> pl.DataFrame:
                 cached.write_parquet(path)
             except OSError:
                 pass
-    out = pairs.join(pl.concat([fast, cached.join(fast, on=["code", "tracking_number"], how="anti")]),
-                     on=["code", "tracking_number"], how="left")
+    out = pl.concat([fast, rest.join(cached, on=["code", "tracking_number"], how="left")])
     country = pl.col("carrier").replace_strict(S10_COUNTRY, default=None)
     wrong_country = country.is_not_null() & (pl.col("reason") == "") & ~pl.col("tracking_number").str.strip_chars() \
         .str.to_uppercase().str.ends_with(country.fill_null(""))

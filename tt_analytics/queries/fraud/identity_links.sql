@@ -4,11 +4,13 @@
 -- `max_accounts_per_identifier` accounts (parcel lockers, placeholders). Python takes the
 -- connected components of this bipartite graph (scipy.sparse.csgraph).
 -- Rule ID: FT-BULK ("单个或团伙买家": a group is accounts linked by shared identifiers).
-WITH links AS (
+-- The three branches cannot overlap (different `kind`), so UNION ALL; links is read twice, so
+-- it is materialised once.
+WITH links AS MATERIALIZED (
     SELECT DISTINCT buyer_id, 'address' AS kind, ship_to_address_hash AS value FROM fraud_orders WHERE ship_to_address_hash IS NOT NULL
-    UNION
+    UNION ALL
     SELECT DISTINCT buyer_id, 'phone', buyer_phone_hash FROM fraud_orders WHERE buyer_phone_hash IS NOT NULL
-    UNION
+    UNION ALL
     SELECT DISTINCT buyer_id, 'device', buyer_device_hash FROM fraud_orders WHERE buyer_device_hash IS NOT NULL
 ),
 shared AS (
