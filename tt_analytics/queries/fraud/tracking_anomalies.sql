@@ -5,14 +5,20 @@
 -- judged once those hours have passed by the end of the as-of date). One row per order and check.
 -- Rule ID: FT-TRACKING (002 虚假履约 "货运单号无效，货运单号重复，货运单号提24小时后仍未更新物流信息";
 -- 004 §2.1 "交易追踪号码无效或为虚假号码").
-WITH reuse AS (
-    SELECT tracking_number,
-           COUNT(*) AS n_parcels,
-           COUNT(DISTINCT COALESCE(ship_to_address_hash, ship_to_zip)) AS n_addresses
+-- reuse: numbers on at least two different addresses (min <> max, cheaper than a distinct count
+-- over every number), then counted for those few numbers only
+WITH parcels AS (
+    SELECT tracking_number, COALESCE(ship_to_address_hash, ship_to_zip) AS address
     FROM orders
     WHERE tracking_number IS NOT NULL AND created_at < CAST($window_end AS TIMESTAMPTZ)
+),
+reused_numbers AS (
+    SELECT tracking_number FROM parcels GROUP BY tracking_number HAVING MIN(address) <> MAX(address)
+),
+reuse AS (
+    SELECT tracking_number, COUNT(*) AS n_parcels, COUNT(DISTINCT address) AS n_addresses
+    FROM parcels SEMI JOIN reused_numbers USING (tracking_number)
     GROUP BY tracking_number
-    HAVING COUNT(DISTINCT COALESCE(ship_to_address_hash, ship_to_zip)) > 1
 ),
 first_scan AS (
     SELECT o.order_id, MIN(e.event_at) AS first_scan_at
