@@ -1,5 +1,4 @@
 """Canonical CSV/Parquet ingest: types, rejected rows, dedupe on re-ingest and overlap, layout."""
-from pathlib import Path
 
 import duckdb
 import polars as pl
@@ -8,28 +7,12 @@ import pytest
 from tt_analytics import catalog
 from tt_analytics.errors import InputError
 from tt_analytics.io import ingest
-
-
-@pytest.fixture(autouse=True)
-def secret(tmp_path_factory, monkeypatch):
-    monkeypatch.setenv("TT_ANALYTICS_SECRET", str(tmp_path_factory.mktemp("secret") / "secret.key"))
-
-
-def write(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return path
+from io_helpers import secret, write_text as write, table as rows  # noqa: F401 (secret: autouse fixture)
 
 
 ORDERS = ("order_id,shop_id,buyer_id,created_at,amount\n"
           "576461413038785752,s1,b1,2026-01-01 10:00:00,12.5\n"
           "576461413038785753,s1,b2,2026-01-01T10:00:00+08:00,3\n")
-
-
-def rows(data: Path, table: str) -> pl.DataFrame:
-    con = catalog.connect()
-    catalog.attach(con, data)
-    return con.sql(f"SELECT * FROM {table} ORDER BY ALL").pl()
 
 
 def test_canonical_csv_is_typed_and_readable_by_the_catalog(tmp_path):

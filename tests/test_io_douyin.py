@@ -6,9 +6,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from tt_analytics import catalog
 from tt_analytics.errors import InputError
 from tt_analytics.io import ingest
+from io_helpers import secret, table  # noqa: F401 (secret: autouse fixture)
 
 SHOP = "7000000000000000003"
 ORDER_HEADER = ["主订单编号", "子订单编号", "选购商品", "商品规格", "商品数量", "商品ID", "订单应付金额", "订单提交时间",
@@ -49,11 +49,6 @@ AFTERSALES = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def secret(tmp_path_factory, monkeypatch):
-    monkeypatch.setenv("TT_ANALYTICS_SECRET", str(tmp_path_factory.mktemp("secret") / "secret.key"))
-
-
 def write(path: Path, header, rows, encoding) -> Path:
     buf = io.StringIO()
     w = csv.DictWriter(buf, fieldnames=header, extrasaction="ignore", lineterminator="\r\n")
@@ -62,12 +57,6 @@ def write(path: Path, header, rows, encoding) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(buf.getvalue().encode(encoding))
     return path
-
-
-def table(data: Path, name: str) -> pl.DataFrame:
-    con = catalog.connect()
-    catalog.attach(con, data)
-    return con.sql(f"SELECT * FROM {name} ORDER BY ALL").pl()
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030"])

@@ -11,14 +11,10 @@ import yaml
 from tt_analytics import catalog
 from tt_analytics.errors import InputError
 from tt_analytics.io import ingest, ingest_manifest, pii
+from io_helpers import secret  # noqa: F401 (secret: autouse fixture)
 
 EXPORTS = Path(__file__).resolve().parents[1] / "data" / "sample" / "exports"
 MANIFEST = EXPORTS / "manifest.yaml"
-
-
-@pytest.fixture(autouse=True)
-def secret(tmp_path_factory, monkeypatch):
-    monkeypatch.setenv("TT_ANALYTICS_SECRET", str(tmp_path_factory.mktemp("secret") / "secret.key"))
 
 
 def clear_text_pii() -> list[str]:

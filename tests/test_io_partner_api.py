@@ -1,13 +1,12 @@
 """TikTok Shop Partner API JSON: responses, bare arrays, JSON lines, Unix-second times, returns."""
 import json
-from pathlib import Path
 
 import polars as pl
 import pytest
 
-from tt_analytics import catalog
 from tt_analytics.errors import InputError
 from tt_analytics.io import ingest
+from io_helpers import secret, table, write_text as write  # noqa: F401 (secret: autouse fixture)
 
 SHOP = "7000000000000000004"
 PHONE, ADDRESS, NAME = "(+1)555-0177", "742 Imaginary Terrace, Springfield", "Pat Example"
@@ -40,23 +39,6 @@ RETURNS = [{"return_id": "4035000000000000001", "order_id": "576461413038790001"
            {"return_id": "4035000000000000002", "order_id": "576461413038790001", "return_type": "REFUND",
             "return_status": "AWAITING_BUYER_SHIP", "role": "BUYER", "return_reason_text": "No longer needed",
             "create_time": 1_793_400_100, "update_time": 1_793_400_200}]
-
-
-@pytest.fixture(autouse=True)
-def secret(tmp_path_factory, monkeypatch):
-    monkeypatch.setenv("TT_ANALYTICS_SECRET", str(tmp_path_factory.mktemp("secret") / "secret.key"))
-
-
-def write(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-def table(data: Path, name: str) -> pl.DataFrame:
-    con = catalog.connect()
-    catalog.attach(con, data)
-    return con.sql(f"SELECT * FROM {name} ORDER BY ALL").pl()
 
 
 def test_search_response_orders_and_lines(tmp_path):

@@ -7,9 +7,9 @@ import openpyxl
 import polars as pl
 import pytest
 
-from tt_analytics import catalog
 from tt_analytics.errors import InputError
 from tt_analytics.io import ingest
+from io_helpers import secret, table  # noqa: F401 (secret: autouse fixture)
 
 SHOP = "7000000000000000001"
 HEADER = ["Order ID", "Order Status", "Order Substatus", "Cancelation/Return Type", "Normal or Pre-order", "SKU ID",
@@ -53,11 +53,6 @@ US_ROWS = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def secret(tmp_path_factory, monkeypatch):
-    monkeypatch.setenv("TT_ANALYTICS_SECRET", str(tmp_path_factory.mktemp("secret") / "secret.key"))
-
-
 def write_csv(path: Path, rows, header=HEADER, description=True) -> Path:
     buf = io.StringIO()
     w = csv.DictWriter(buf, fieldnames=header, extrasaction="ignore", lineterminator="\r\n")
@@ -81,12 +76,6 @@ def write_xlsx(path: Path, rows, header=HEADER) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
     return path
-
-
-def table(data: Path, name: str) -> pl.DataFrame:
-    con = catalog.connect()
-    catalog.attach(con, data)
-    return con.sql(f"SELECT * FROM {name} ORDER BY ALL").pl()
 
 
 def test_us_csv_orders_and_lines(tmp_path):
