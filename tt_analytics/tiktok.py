@@ -75,11 +75,31 @@ def _metric_targets(m: dict[str, Any]) -> pl.DataFrame:
                                       "min_denominator_exclusive": pl.Float64})
 
 
+# canonical table -> the metrics whose daily facts are anchored on its event time (created_at,
+# requested_at, opened_at, sent_at): those windows bound how far back the table is read
+FACT_SOURCES = {"orders": ["SFCR", "LDR", "NRR", "DRR"], "reviews": ["NRR"], "returns": ["RRR"],
+                "disputes": ["DLR"], "messages": ["CS-FRT", "CS-RR24", "CS-RR48"]}
+
+
+def metric_lookback(prm: dict[str, Any], table: str) -> int:
+    """Days before the first as-of date of the earliest local day whose events `table` feeds into
+    a metric: a fact anchored on day A counts for as-of date D when A + lag <= D <= A + lag +
+    window - 1, so A >= D - (window + lag - 1). Orders also feed the OVL average of the metric
+    points (the avg_days local days ending on D)."""
+    mm = prm["tiktok_metrics"]["metrics"]
+    days = [int(mm[k]["window_days"]) + int(mm[k].get("outcome_lag_days", 0) or 0) - 1 for k in FACT_SOURCES[table]]
+    if table == "orders":
+        days += [int(book["ovl_average_days"]) - 1 for name, book in prm.items() if name.startswith(METRIC_POINT_FILES)]
+    return max(days)
+
+
 def prepare_orders(ctx: Context) -> None:
-    """tt_order_facts: orders of measured TikTok shops with deadlines, lateness, seller-fault flags."""
+    """tt_order_facts: orders of measured TikTok shops with deadlines, lateness, seller-fault flags,
+    created from the earliest day a metric window (or the OVL average) of an as-of date reaches."""
     m = ctx.params["tiktok_metrics"]
     sfcr = m["metrics"]["SFCR"]
     _materialize(ctx, "tiktok/order_facts", "tt_order_facts", regions=m["regions"],
+                 since=ctx.since(metric_lookback(ctx.params, "orders")),
                  sla_from=m["sla"]["default_from"], sla_hours=m["sla"]["default_hours"],
                  seller_reasons=sfcr["seller_reasons"], system_reasons=sfcr["system_reasons"])
 
@@ -92,13 +112,17 @@ def metrics(ctx: Context) -> pl.DataFrame:
     regions = m["regions"]
     prepare_orders(ctx)
     _materialize(ctx, "tiktok/buyer_messages", "tt_buyer_messages", regions=regions,
+                 since=ctx.since(metric_lookback(ctx.params, "messages")),
                  reply_senders=m["messages"]["reply_senders"])
     facts = ["tiktok/sfcr", "tiktok/ldr", "tiktok/nrr", "tiktok/dlr", "tiktok/rrr", "tiktok/drr",
              "tiktok/cs_frt", "tiktok/cs_reply_rate"]
     values = {"regions": regions, "max_stars": mm["NRR"]["max_negative_stars"],
               "resolve_days": mm["RRR"]["resolve_days"], "defect_reasons": mm["DRR"]["defect_reasons"],
               "exclude_late": bool(mm["DRR"]["exclude_late_dispatched_orders"]),
-              "rr24_hours": mm["CS-RR24"]["reply_hours"], "rr48_hours": mm["CS-RR48"]["reply_hours"]}
+              "rr24_hours": mm["CS-RR24"]["reply_hours"], "rr48_hours": mm["CS-RR48"]["reply_hours"],
+              "reviews_since": ctx.since(metric_lookback(ctx.params, "reviews")),
+              "returns_since": ctx.since(metric_lookback(ctx.params, "returns")),
+              "disputes_since": ctx.since(metric_lookback(ctx.params, "disputes"))}
     # one statement: the fact queries side by side, aggregated once per shop, metric and day pair
     union = "\nUNION ALL\n".join(f"SELECT shop_id, metric, anchor_day, known_day, num, den FROM (\n{sql_text(q)}\n)"
                                   for q in facts)

@@ -10,6 +10,7 @@ WITH d AS (
     FROM disputes d
     JOIN shop_zones z ON z.shop_id = d.shop_id
     WHERE z.platform = 'tiktok' AND list_contains($regions, z.region) AND d.initiator = 'buyer'
+      AND d.opened_at >= $disputes_since  -- the window's earliest instant (tiktok.metric_lookback)
 )
 SELECT shop_id, 'DLR' AS metric, opened_day AS anchor_day, opened_day AS known_day, 0.0 AS num, 1.0 AS den
 FROM d

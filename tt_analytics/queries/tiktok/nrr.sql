@@ -16,3 +16,4 @@ FROM reviews r
 JOIN shop_zones z ON z.shop_id = r.shop_id
 CROSS JOIN LATERAL (SELECT CAST(r.created_at AT TIME ZONE z.tz AS DATE) AS review_day) d
 WHERE z.platform = 'tiktok' AND list_contains($regions, z.region) AND r.rating <= $max_stars
+  AND r.created_at >= $reviews_since  -- the NRR window's earliest instant (tiktok.metric_lookback)

@@ -3,6 +3,8 @@
 -- dispatch deadline after SLA extensions, whether the order is late and on which local day that
 -- became known, cancellation day and whether the cancellation is a seller fault.
 -- Read by sfcr, ldr, nrr, drr and metric_points (OVL average daily orders); materialised once.
+-- Only orders created from $since (tiktok.metric_lookback: the longest window of those metrics
+-- and of the OVL average, before the first as-of date, less a day for time zones).
 -- Rules: SFCR (seller-fault cancellation definition), LDR (late dispatch), SLA extension (RULES.md §6).
 WITH measured AS (
     SELECT o.*, z.region, z.tz,
@@ -10,6 +12,7 @@ WITH measured AS (
     FROM orders o
     JOIN shop_zones z ON z.shop_id = o.shop_id
     WHERE z.platform = 'tiktok' AND list_contains($regions, z.region)
+      AND o.created_at >= $since  -- earliest instant a window reaches (Context.since): skips row groups
 ),
 -- §6: an extension applies to orders of its region (and ship-from zip, when given) created on a
 -- covered local day; when several apply the largest wins.

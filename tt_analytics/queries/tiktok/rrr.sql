@@ -12,6 +12,7 @@ WITH r AS (
     FROM returns r
     JOIN shop_zones z ON z.shop_id = r.shop_id
     WHERE z.platform = 'tiktok' AND list_contains($regions, z.region) AND r.seller_fault
+      AND r.requested_at >= $returns_since  -- the lagged window's earliest instant (tiktok.metric_lookback)
 )
 SELECT shop_id, 'RRR' AS metric, requested_day AS anchor_day, requested_day AS known_day, 0.0 AS num, 1.0 AS den
 FROM r
