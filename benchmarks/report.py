@@ -84,6 +84,19 @@ def series_outputs_seconds(rec: dict) -> float | None:
     return sum(per.get(o, 0.0) for o in SERIES_OUTPUTS) + per.get("(attach)", 0.0)
 
 
+FRAUD_OUTPUTS = ("fake_transactions",)
+
+
+def rules_seconds(rec: dict | None) -> float | None:
+    """Seconds of the evaluate step without fake transaction detection (its own target and step):
+    the rule outputs, attaching and writing, from the per-output timings of a completed run."""
+    row = (rec or {}).get("steps", {}).get("evaluate") or {}
+    per = row.get("info", {}).get("output_seconds")
+    if row.get("status") != "ok" or not per:
+        return None
+    return row["seconds"] - sum(per.get(o, 0.0) for o in FRAUD_OUTPUTS)
+
+
 def _by_size(records: list[dict], label: str) -> dict | None:
     return next((r for r in records if r["size"] == label), None)
 
@@ -108,6 +121,11 @@ def targets(records: list[dict]) -> list[tuple[str, str, bool | None]]:
         out.append(("evaluate (all outputs) at 10M ≤ 3× the one-scan floor",
                     "not measured" if x is None else f"{x:.1f}× ({_fmt(seconds(r10, 'evaluate'))} s vs "
                     f"{_fmt(seconds(r10, 'floor'))} s)", None if x is None else x <= 3))
+    rules = rules_seconds(r10)
+    if rules is not None and seconds(r10, "floor"):
+        x = rules / seconds(r10, "floor")
+        out.append(("evaluate at 10M ≤ 3× the one-scan floor (every rule output, without fake transaction detection)",
+                    f"{x:.1f}× ({_fmt(rules)} s vs {_fmt(seconds(r10, 'floor'))} s)", x <= 3))
     for rec in records:
         x = ratio(rec, "series", "evaluate")
         if x is not None:
@@ -136,7 +154,7 @@ def targets(records: list[dict]) -> list[tuple[str, str, bool | None]]:
         out.append(("100M completes with peak RSS ≤ 12 GB", "100M not run", None))
         out.append(("cost per row at 100M ≤ 1.3× that at 10M (evaluate)", "100M not run", None))
     else:
-        pipeline = [s for s in ("validate", "evaluate", "series", "fraud") if s in r100["steps"]]
+        pipeline = [s for s in ("ingest", "validate", "evaluate", "series", "fraud") if s in r100["steps"]]
         ok = all(r100["steps"][s]["status"] == "ok" for s in pipeline)
         peak = max((r100["steps"][s]["peak_rss_bytes"] for s in pipeline), default=0)
         out.append(("100M completes with peak RSS ≤ 12 GB",
