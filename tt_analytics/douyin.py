@@ -76,7 +76,11 @@ def alliance(ctx: Context) -> pl.DataFrame:
     if p["positive_rate_source"] not in POSITIVE_RATE_SOURCES:
         raise InputError(f"douyin_alliance_cn.positive_rate_source is {p['positive_rate_source']!r}; "
                          f"expected one of {', '.join(POSITIVE_RATE_SOURCES)}")
+    review_days = [int(p["positive_window_days"]), int(p["valid_review_window_days"])]
     return ctx.frame("douyin/alliance", as_of=ctx.as_of,
+                     orders_since=ctx.since(int(p["gmv_window_days"]) - 1),
+                     # valid_review_window_days 0 = every review up to the date: no lower bound
+                     reviews_since=None if 0 in review_days else ctx.since(max(review_days) - 1),
                      gmv_window_days=int(p["gmv_window_days"]),
                      min_rating=float(p["min_rating"]),
                      min_positive_rate=float(p["min_positive_rate"]),
@@ -93,5 +97,6 @@ def tiered_shipping(ctx: Context) -> pl.DataFrame:
     """Tiered shipping (RULES.md §5.2): spot-order share over the window, eligibility, warning band."""
     p = ctx.params["douyin_tiered_shipping_cn"]
     return ctx.frame("douyin/tiered_shipping", as_of=ctx.as_of, window_days=int(p["window_days"]),
+                     orders_since=ctx.since(int(p["window_days"]) - 1),
                      min_spot_share=float(p["min_spot_share"]), warning_below=float(p["warning_below"]),
                      exclude_cancelled=bool(p["exclude_cancelled_orders"]))

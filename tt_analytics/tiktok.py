@@ -215,6 +215,7 @@ def star_shop(ctx: Context) -> pl.DataFrame:
     s = ctx.params["star_shop_us"]
     w = s["early_warning"]
     return _frame(ctx, "tiktok/star_shop", regions=s["regions"], start_day=s["period_start_day"],
+                  orders_since=ctx.since(int(s["orders_window_days"]) - 1),
                   active_statuses=s["active_statuses"], orders_days=s["orders_window_days"],
                   orders_window_end=s["orders_window_end"], completion_column=s["completion_column"],
                   min_orders=s["min_completed_orders"], min_rating=s["min_rating"],

@@ -2,6 +2,8 @@
 -- One row per Douyin shop: every Selected Alliance (精选联盟) entry criterion with its measured
 -- value, `eligible` (all hold), `formal_only`, the daily `warning` and the `failed` criterion IDs.
 -- Windows are calendar days ending on the as-of date in the shop's time zone (Asia/Shanghai).
+-- Orders are read from $orders_since (the GMV window's first day less a day for time zones);
+-- reviews from $reviews_since, or all of them (null) when valid reviews count over all time.
 -- Rules: AL-OPEN, AL-GMV, AL-RATING, AL-POSITIVE, AL-EVASION, AL-RELATED, AL-FORMAL, AL-DAILY.
 WITH dy AS (
     SELECT s.shop_id, s.status, s.controller_id, z.tz
@@ -10,7 +12,8 @@ WITH dy AS (
 ), gmv AS (
     SELECT d.shop_id, sum(o.amount) AS gmv_30d, count(*) AS orders_30d
     FROM dy d JOIN orders o USING (shop_id)
-    WHERE CAST(o.created_at AT TIME ZONE d.tz AS DATE) > $as_of - CAST($gmv_window_days AS INTEGER)
+    WHERE o.created_at >= $orders_since  -- the window's earliest instant (Context.since): skips row groups
+      AND CAST(o.created_at AT TIME ZONE d.tz AS DATE) > $as_of - CAST($gmv_window_days AS INTEGER)
       AND CAST(o.created_at AT TIME ZONE d.tz AS DATE) <= $as_of
       AND (o.cancelled_at IS NULL OR CAST(o.cancelled_at AT TIME ZONE d.tz AS DATE) > $as_of)
     GROUP BY d.shop_id
@@ -29,7 +32,8 @@ WITH dy AS (
                                OR CAST(r.created_at AT TIME ZONE d.tz AS DATE) > $as_of - CAST($valid_review_window_days AS INTEGER))
                AS valid_reviews
     FROM dy d JOIN reviews r USING (shop_id)
-    WHERE CAST(r.created_at AT TIME ZONE d.tz AS DATE) <= $as_of
+    WHERE ($reviews_since IS NULL OR r.created_at >= $reviews_since)
+      AND CAST(r.created_at AT TIME ZONE d.tz AS DATE) <= $as_of
     GROUP BY d.shop_id
 ), evasion AS (
     SELECT d.shop_id, count(*) AS evasion_penalties_365d

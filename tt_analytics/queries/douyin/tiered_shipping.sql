@@ -14,7 +14,8 @@ WITH dy AS (
            count(*) FILTER (WHERE o.fulfillment IS NOT NULL) AS orders,
            count(*) FILTER (WHERE o.fulfillment IS NULL) AS orders_unknown_fulfillment
     FROM dy d JOIN orders o USING (shop_id)
-    WHERE CAST(o.created_at AT TIME ZONE d.tz AS DATE) > $as_of - CAST($window_days AS INTEGER)
+    WHERE o.created_at >= $orders_since  -- the window's earliest instant (Context.since): skips row groups
+      AND CAST(o.created_at AT TIME ZONE d.tz AS DATE) > $as_of - CAST($window_days AS INTEGER)
       AND CAST(o.created_at AT TIME ZONE d.tz AS DATE) <= $as_of
       AND NOT ($exclude_cancelled AND o.cancelled_at IS NOT NULL
                AND CAST(o.cancelled_at AT TIME ZONE d.tz AS DATE) <= $as_of)

@@ -43,6 +43,9 @@ completed AS (
     FROM orders o
     JOIN shop_zones z ON z.shop_id = o.shop_id
     WHERE z.platform = 'tiktok' AND list_contains($regions, z.region)
+      -- the window starts at most orders_days - 1 days before an as-of date (its end is the as-of
+      -- date or the period's end, which is later): skips row groups completed before
+      AND (CASE WHEN $completion_column = 'delivered_at' THEN o.delivered_at ELSE o.completed_at END) >= $orders_since
 ),
 orders_done AS (
     SELECT p.shop_id, p.as_of, count(c.completed_day) AS completed_orders
