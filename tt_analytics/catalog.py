@@ -92,6 +92,41 @@ def connect(database: str | Path = ":memory:", read_only: bool = False) -> duckd
     return con
 
 
+MEMORY_LIMIT_ENV = "TT_ANALYTICS_MEMORY_LIMIT"  # e.g. "6GB": DuckDB memory for validation and ingest
+
+
+def memory_limit() -> str | None:
+    """DuckDB memory limit of the passes over whole tables (validation, ingest):
+    $TT_ANALYTICS_MEMORY_LIMIT, else a quarter of the machine's memory (DuckDB's own default is
+    80 %, which lets a 100M-row pass crowd out everything else). None: unknown, DuckDB decides."""
+    import os
+    if os.environ.get(MEMORY_LIMIT_ENV):
+        return os.environ[MEMORY_LIMIT_ENV]
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        return None
+    return f"{max(total // 4, 1 << 30) // (1 << 20)}MB"
+
+
+def bound_memory(con: duckdb.DuckDBPyConnection, limit: str | None = None) -> str | None:
+    """Cap `con`'s memory at `limit` (default memory_limit()) and let joins, groupings and sorts
+    that need more spill to a temporary folder (in the system's temp folder unless one was
+    chosen). Returns the previous limit, for `SET memory_limit` back."""
+    import tempfile
+    previous = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+    limit = limit or memory_limit()
+    if limit:
+        con.execute(f"SET memory_limit = {_lit(limit)}")
+    if con.execute("SELECT current_setting('temp_directory')").fetchone()[0] == ".tmp":  # default: cwd
+        spill = Path(tempfile.gettempdir()) / "tt_analytics_duckdb"  # files are named per process
+        try:
+            con.execute(f"SET temp_directory = {_lit(spill)}")
+        except duckdb.Error:  # already spilled to the default folder: it stays in use
+            pass
+    return previous
+
+
 def columns_of(con: duckdb.DuckDBPyConnection, relation: str) -> list[str]:
     return [r[0] for r in con.execute(f"DESCRIBE {relation}").fetchall()]
 

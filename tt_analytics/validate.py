@@ -402,16 +402,21 @@ def _check(con: duckdb.DuckDBPyConnection, st: _Staged, s: dict) -> list[tuple[i
     t = schema.table(st.table)
     rel = st.relation
     orig = ", ".join(_q(raw_name(n)) if n in st.converted else _q(n) for n in st.original)
-    # Exact duplicates: only rows sharing a key can be identical, so look among those (at scale
-    # there are usually none, and then the whole-row comparison is skipped).
+    # Exact duplicates: only rows sharing a key (a keyless table: sharing every column) can be
+    # identical, so look among those. Repeated keys are found in two steps: first the repeated
+    # 64-bit hashes of the key (the grouping holds one integer per row instead of the key's
+    # text, and spills to disk if it must), then the keys that really repeat among the few rows
+    # carrying such a hash (DuckDB's hash() collides on ~1 % of 10M order ids). At scale there
+    # are usually none, and then the whole-row comparison (a window) is skipped.
     dups, dupkeys = _rel(st.table, "_dups"), _rel(st.table, "_dupkeys")
-    keys = ", ".join(_q(k) for k in t.key)
-    if t.key:
-        con.execute(f"CREATE OR REPLACE TABLE {dupkeys} AS SELECT {keys} FROM {rel} GROUP BY ALL HAVING count(*) > 1")
-        any_dupkey = con.execute(f"SELECT count(*) FROM {dupkeys}").fetchone()[0] > 0
-        candidates = f"SELECT * FROM {rel} WHERE ({keys}) IN (SELECT {keys} FROM {dupkeys})"
-    else:
-        any_dupkey, candidates = True, f"SELECT * FROM {rel}"
+    key_cols = ", ".join(_q(k) for k in t.key) if t.key else orig
+    con.execute(f"""CREATE OR REPLACE TABLE {dupkeys} AS
+        WITH repeated AS (SELECT hash({key_cols}) AS _h FROM {rel} GROUP BY ALL HAVING count(*) > 1)
+        SELECT {key_cols} FROM {rel} WHERE hash({key_cols}) IN (SELECT _h FROM repeated)
+        GROUP BY ALL HAVING count(*) > 1""")
+    any_dupkey = con.execute(f"SELECT count(*) FROM {dupkeys}").fetchone()[0] > 0
+    # by hash, so that keys with nulls match too (a collision only adds rows the window sorts out)
+    candidates = f"SELECT * FROM {rel} WHERE hash({key_cols}) IN (SELECT hash({key_cols}) FROM {dupkeys})"
     if any_dupkey:
         con.execute(f"""CREATE OR REPLACE TABLE {dups} AS
             SELECT _n, first_n FROM (SELECT _n, min(_n) OVER (PARTITION BY {orig}) AS first_n FROM ({candidates}))
@@ -602,13 +607,25 @@ def validate_into(con: duckdb.DuckDBPyConnection, data_dir: str | Path, out: str
     """Validate `data_dir` into `con`: afterwards `con` holds a relation `<table>` for every
     canonical table with exactly the schema's columns and types and only the accepted rows.
     With `out`, writes OUT/quarantine/<table>.parquet, OUT/validation.parquet and (unless
-    `data_docs` is false: GX takes ~10 s to import) the GX Data Docs in OUT/data_docs/."""
-    data_dir = Path(data_dir)
-    as_of = _as_date(as_of)
+    `data_docs` is false: GX takes ~10 s to import) the GX Data Docs in OUT/data_docs/.
+
+    Memory stays bounded whatever the size of the data: the accepted rows are views over the
+    source files (the quarantine applied as an anti-join on the row number), only failing rows
+    are kept, and for the duration of the run DuckDB's memory is capped (`catalog.memory_limit`)
+    so that the groupings and joins over whole tables spill to disk instead of growing."""
     try:
         con.execute("SET enable_progress_bar = false")
     except duckdb.InvalidInputException:  # in Jupyter without ipywidgets the bar is off and cannot be set
         pass
+    previous_limit = catalog.bound_memory(con)
+    try:
+        return _validate_into(con, Path(data_dir), out, _as_date(as_of), data_docs)
+    finally:
+        con.execute(f"SET memory_limit = {_lit(previous_limit)}")
+
+
+def _validate_into(con: duckdb.DuckDBPyConnection, data_dir: Path, out: str | Path | None, as_of: dt.date | None,
+                   data_docs: bool) -> Report:
     try:
         sources, unknown = catalog.discover(data_dir)
     except FileNotFoundError:
@@ -626,7 +643,7 @@ def validate_into(con: duckdb.DuckDBPyConnection, data_dir: str | Path, out: str
     rows: list[dict] = []
     warnings: list[str] = []
     report = Report(pl.DataFrame())
-    quarantines: dict[str, pl.DataFrame] = {}
+    quarantines: dict[str, str] = {}  # table -> DuckDB table of its quarantined rows (only failing rows)
     staged: dict[str, _Staged] = {}
     suites: dict[str, dict] = {}
     for name in _order(list(schema.TABLES)):
@@ -650,7 +667,8 @@ def validate_into(con: duckdb.DuckDBPyConnection, data_dir: str | Path, out: str
         q_ns = f"SELECT _n FROM {bad} UNION ALL SELECT _n FROM {dups}"
         lines = _line_numbers(con, st, q_ns)
         first_lines = _line_numbers(con, st, f"SELECT first_n FROM {dups}")
-        q = con.sql(f"""
+        qrel = _rel(name, "_quarantine")
+        con.execute(f"""CREATE OR REPLACE TABLE {qrel} AS
             WITH ln AS ({lines}), fl AS ({first_lines}),
                  why AS (SELECT _n, array_to_string(reasons, '; ') AS _reason FROM {bad}
                          UNION ALL
@@ -660,10 +678,19 @@ def validate_into(con: duckdb.DuckDBPyConnection, data_dir: str | Path, out: str
             SELECT {', '.join(_originals(st))}, ln._row::BIGINT AS _row, why._reason,
                    CASE WHEN starts_with(ln._source, {_lit(prefix)}) THEN substr(ln._source, {len(prefix) + 1})
                         ELSE ln._source END AS _source
-            FROM {st.relation} s JOIN why USING (_n) JOIN ln USING (_n) ORDER BY s._n""").pl()
-        quarantines[name] = q
+            FROM {st.relation} s JOIN why USING (_n) JOIN ln USING (_n) ORDER BY s._n""")
+        quarantines[name] = qrel
         per_file = con.execute(f"SELECT _file, count(*) FROM {st.relation} GROUP BY _file").fetchall()
-        qcount = dict(q.group_by("_source").len().iter_rows()) if q.height else {}
+        qcount = dict(con.execute(f"SELECT _source, count(*) FROM {qrel} GROUP BY _source").fetchall())
+        # the three most frequent reasons of each file, for the summary's notes
+        top_reasons: dict[str, list[tuple[str, int]]] = {}
+        for src, reason, n in con.execute(f"""
+                SELECT _source, reason, count(*) AS n
+                FROM (SELECT _source, unnest(string_split(_reason, '; ')) AS reason FROM {qrel})
+                GROUP BY _source, reason
+                QUALIFY row_number() OVER (PARTITION BY _source ORDER BY count(*) DESC, reason) <= 3
+                ORDER BY _source, n DESC, reason""").fetchall():
+            top_reasons.setdefault(src, []).append((reason, n))
         notes: list[str] = []
         if st.extra:
             msg = f"{name}: unknown column(s) {', '.join(st.extra)} kept in quarantine text, not used by the rules"
@@ -682,9 +709,7 @@ def validate_into(con: duckdb.DuckDBPyConnection, data_dir: str | Path, out: str
             nq = int(qcount.get(rel, 0))
             file_notes = list(notes)
             if nq:
-                top = (q.filter(pl.col("_source") == rel).select(pl.col("_reason").str.split("; ").explode())
-                       .group_by("_reason").len().sort(["len", "_reason"], descending=[True, False]).head(3))
-                file_notes.insert(0, "; ".join(f"{r} ({c})" for r, c in top.iter_rows()))
+                file_notes.insert(0, "; ".join(f"{r} ({c})" for r, c in top_reasons.get(rel, [])))
             rows.append({"table": name, "source": rel, "rows_in": int(n), "rows_accepted": int(n) - nq,
                          "rows_quarantined": nq,
                          "status": STATUS_FAIL if nq else STATUS_WARN if notes else STATUS_OK,
@@ -699,9 +724,9 @@ def validate_into(con: duckdb.DuckDBPyConnection, data_dir: str | Path, out: str
         qdir.mkdir(parents=True, exist_ok=True)
         for old in qdir.glob("*.parquet"):  # a re-run must not leave an earlier run's quarantine behind
             old.unlink()
-        for name, q in quarantines.items():
-            if q.height:
-                q.write_parquet(qdir / f"{name}.parquet")
+        for name, qrel in quarantines.items():
+            if con.execute(f"SELECT count(*) FROM {qrel}").fetchone()[0]:
+                con.execute(f"COPY {qrel} TO {_lit(str(qdir / f'{name}.parquet'))} (FORMAT parquet)")
         report.summary.write_parquet(out / "validation.parquet")
         if data_docs:
             report.data_docs, report.gx_counts = run_gx(con, staged, suites, out, as_of)
