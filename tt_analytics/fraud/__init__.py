@@ -65,15 +65,19 @@ def _bindings(p: dict[str, Any], start: dt.datetime, end: dt.datetime) -> dict[s
 
 
 def prepare(ctx) -> dict[str, Any]:
-    """Temp tables every FT query reads: fraud_orders, fraud_buyer_groups, fraud_tracking_validity."""
+    """Temp tables every FT query reads: fraud_buyer_groups, fraud_orders (with each order's
+    group_id), fraud_order_products (order x product) and fraud_tracking_validity."""
     p = ctx.params["fraud"]
     start, end = window(ctx.as_of, p["window_days"])
     con = ctx.con
-    con.execute("CREATE OR REPLACE TEMP TABLE fraud_orders AS " + _sql(ctx, "orders_in_window"),
-                {"window_start": start, "window_end": end})
-    links = ctx.frame("fraud/identity_links", **p["groups"])
-    buyers = con.sql("SELECT DISTINCT buyer_id FROM fraud_orders").pl()["buyer_id"]
+    w = {"window_start": start, "window_end": end}
+    links = ctx.frame("fraud/identity_links", **w, **p["groups"])
+    buyers = con.sql("SELECT DISTINCT buyer_id FROM orders WHERE created_at >= CAST($window_start AS TIMESTAMPTZ) "
+                     "AND created_at < CAST($window_end AS TIMESTAMPTZ)", params=w).pl()["buyer_id"]
     _temp_table(ctx, "fraud_buyer_groups", groups.buyer_groups(buyers, links))
+    del links, buyers
+    con.execute("CREATE OR REPLACE TEMP TABLE fraud_orders AS " + _sql(ctx, "orders_in_window"), w)
+    con.execute("CREATE OR REPLACE TEMP TABLE fraud_order_products AS " + _sql(ctx, "order_products"))
     pairs = ctx.frame("fraud/tracking_numbers")
     _temp_table(ctx, "fraud_tracking_validity",
                 tracking.validity(pairs, p["tracking"].get("unknown_carrier_patterns") or {}))
@@ -92,52 +96,26 @@ def dense_block_hits(ctx) -> pl.DataFrame:
                       min_groups=p["min_groups"])
     found = []
     if len(edges):
-        accept = lambda b: (len(b.rows) >= p["min_groups"] and len(b.cols) >= p["min_products"]  # noqa: E731
-                            and b.density >= p["min_density"])
-        for (shop_id,), shop_edges in edges.group_by(["shop_id"], maintain_order=True):
-            gs, g_codes = _codes(shop_edges["group_id"])
-            ps, p_codes = _codes(shop_edges["product_id"])
-            for k, b in enumerate(fraudar.blocks(g_codes, p_codes, shop_edges["product_groups"].to_numpy(),
-                                                 len(gs), len(ps), c=p["log_c"],
-                                                 max_blocks=p["max_blocks_per_shop"], accept=accept)):
-                found.append(pl.DataFrame({"shop_id": shop_id, "block": k, "group_id": gs.gather(b.rows)})
-                             .join(pl.DataFrame({"product_id": ps.gather(b.cols)}), how="cross")
-                             .with_columns(pl.lit(len(b.rows)).alias("n_groups"),
-                                           pl.lit(len(b.cols)).alias("n_products"),
-                                           pl.lit(round(b.density, 2)).alias("density")))
-    cells = pl.concat(found) if found else pl.DataFrame(
-        schema={"shop_id": pl.Utf8, "block": pl.Int64, "group_id": pl.Utf8, "product_id": pl.Utf8,
-                "n_groups": pl.Int64, "n_products": pl.Int64, "density": pl.Float64})
-    _temp_table(ctx, "fraud_block_cells", cells)
-    return ctx.con.sql(f"""
-        WITH block_orders AS (
-            SELECT DISTINCT c.shop_id, c.block, o.order_id, o.buyer_id, o.created_at
-            FROM fraud_block_cells c
-            JOIN fraud_buyer_groups g ON g.group_id = c.group_id
-            JOIN fraud_orders o ON o.buyer_id = g.buyer_id AND o.shop_id = c.shop_id
-            JOIN order_lines l ON l.order_id = o.order_id AND l.product_id = c.product_id
-        ),
-        block_stats AS (
-            SELECT b.shop_id, b.block, COUNT(DISTINCT b.order_id) AS n_orders, COUNT(DISTINCT b.buyer_id) AS n_accounts,
-                   greatest(1, CAST(ceil(date_diff('hour', MIN(b.created_at), MAX(b.created_at)) / 24.0) AS BIGINT)) AS n_days,
-                   any_value(c.n_groups) AS n_groups, any_value(c.n_products) AS n_products, any_value(c.density) AS density
-            FROM block_orders b JOIN fraud_block_cells c USING (shop_id, block)
-            GROUP BY b.shop_id, b.block
-        )
-        SELECT b.order_id, b.shop_id, 'FT-BULK' AS signal, 'dense_block' AS check_name,
-               CAST({float(p['weight'])} AS DOUBLE) AS weight,
-               'dense block: ' || CAST(s.n_orders AS VARCHAR) || ' orders in ' || CAST(s.n_days AS VARCHAR)
-                   || ' days from ' || CAST(s.n_accounts AS VARCHAR) || ' accounts (' || CAST(s.n_groups AS VARCHAR)
-                   || ' buyer groups) on the same ' || CAST(s.n_products AS VARCHAR) || ' products (density '
-                   || CAST(s.density AS VARCHAR) || ')' AS evidence
-        FROM block_orders b JOIN block_stats s USING (shop_id, block)
-    """).pl()
-
-
-def _codes(values: pl.Series) -> tuple[pl.Series, np.ndarray]:
-    """Distinct values (sorted) and each value's index among them."""
-    distinct = values.unique().sort()
-    return distinct, distinct.search_sorted(values).to_numpy()
+        shop = edges["shop_index"].to_numpy()
+        g_codes, p_codes = edges["group_index"].to_numpy(), edges["product_index"].to_numpy()
+        popularity = edges["product_groups"].to_numpy()
+        bounds = np.searchsorted(shop, np.arange(shop[-1] + 2))
+        for lo, hi in zip(bounds[:-1], bounds[1:]):  # one shop's candidate graph at a time
+            gc, pc = g_codes[lo:hi], p_codes[lo:hi]
+            blocks = fraudar.shop_block_codes(gc, pc, popularity[lo:hi], int(gc.max()) + 1, int(pc.max()) + 1,
+                                              c=p["log_c"], max_blocks=p["max_blocks_per_shop"],
+                                              min_groups=p["min_groups"], min_products=p["min_products"],
+                                              min_density=p["min_density"])
+            if blocks:
+                shop_edges = edges.slice(lo, hi - lo)
+                g_ids = shop_edges.select("group_id", "group_index").unique().sort("group_index")["group_id"].to_numpy()
+                p_ids = shop_edges.select("product_id", "product_index").unique().sort("product_index")["product_id"].to_numpy()
+                found.append(fraudar.block_cells([(k, b, g_ids, p_ids) for k, b in enumerate(blocks)])
+                             .with_columns(pl.lit(shop_edges["shop_id"][0]).alias("shop_id")))
+    cells = pl.concat(found) if found else pl.DataFrame(schema=fraudar.CELL_SCHEMA).with_columns(
+        pl.lit(None, dtype=pl.Utf8).alias("shop_id"))
+    _temp_table(ctx, "fraud_block_cells", cells.select("shop_id", *fraudar.CELL_SCHEMA))
+    return ctx.frame("fraud/dense_block_hits", weight=float(p["weight"]))
 
 
 def fake_transactions(ctx) -> dict[str, pl.DataFrame]:

@@ -8,8 +8,15 @@
 -- in it are flagged.
 -- Rule ID: FT-BULK (004 §2.1 "单个或团伙买家经常从特定卖家处购买…"; "其他旨在改善销售表现…的不合理行为").
 WITH grouped AS (
-    SELECT o.order_id, o.shop_id, g.group_id AS buyer_id, o.buyer_id AS account_id, o.created_at
-    FROM fraud_orders o JOIN fraud_buyer_groups g ON g.buyer_id = o.buyer_id
+    SELECT order_id, shop_id, group_id AS buyer_id, buyer_id AS account_id, created_at
+    FROM fraud_orders
+),
+-- only a group with >= `concentration` orders in the shop can fill a window: the sliding window
+-- runs over those groups' orders only (most groups order once or twice per shop)
+busy_groups AS (
+    SELECT shop_id, buyer_id FROM grouped
+    GROUP BY shop_id, buyer_id
+    HAVING COUNT(*) >= CAST($concentration AS DOUBLE)
 ),
 buyer_windows AS (
     SELECT order_id, shop_id, buyer_id, created_at AS window_start,
@@ -17,6 +24,7 @@ buyer_windows AS (
                           RANGE BETWEEN CURRENT ROW AND to_minutes(CAST($window_minutes AS BIGINT)) FOLLOWING)
                AS buyer_orders
     FROM grouped
+    SEMI JOIN busy_groups USING (shop_id, buyer_id)
 ),
 candidates AS (
     SELECT DISTINCT shop_id, window_start FROM buyer_windows
@@ -43,15 +51,18 @@ brushers AS (
     GROUP BY w.shop_id, w.window_start, w.buyer_id
     HAVING COUNT(*) >= CAST($concentration AS DOUBLE)
 ),
-flagged AS (
-    SELECT w.order_id, w.shop_id, arg_max(b.n_orders, b.n_orders / b.n_buyers) AS n_orders,
-           arg_max(b.n_buyers, b.n_orders / b.n_buyers) AS n_buyers,
-           arg_max(r.buyer_orders, b.n_orders / b.n_buyers) AS buyer_orders,
-           arg_max(r.buyer_accounts, b.n_orders / b.n_buyers) AS buyer_accounts
+-- each order's evidence comes from one window: the most concentrated, then the one with most
+-- orders, then the earliest (all four numbers from the same window)
+ranked AS (
+    SELECT w.order_id, w.shop_id, b.n_orders, b.n_buyers, r.buyer_orders, r.buyer_accounts,
+           ROW_NUMBER() OVER (PARTITION BY w.order_id
+                              ORDER BY b.n_orders / b.n_buyers DESC, b.n_orders DESC, w.window_start) AS rank
     FROM window_orders w
     JOIN brushers r USING (shop_id, window_start, buyer_id)
     JOIN brushing_windows b USING (shop_id, window_start)
-    GROUP BY w.order_id, w.shop_id
+),
+flagged AS (
+    SELECT * FROM ranked WHERE rank = 1
 )
 SELECT order_id, shop_id, 'FT-BULK' AS signal, 'order_brushing' AS check_name,
        CAST($weight AS DOUBLE) AS weight,

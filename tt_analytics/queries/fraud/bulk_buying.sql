@@ -1,6 +1,6 @@
 -- name: fraud/bulk_buying
 -- FT-BULK (bulk buying): a buyer group (accounts linked by a shared address, phone or device;
--- `fraud_buyer_groups`) buying the same product from one shop far more often or in larger
+-- `group_id` of fraud_orders) buying the same product from one shop far more often or in larger
 -- quantities than the shop's normal buyer groups. Scopes: every (shop, group, product), with
 -- bursts of `burst_days`; and, for "similar" products, every (shop, group) over all the shop's
 -- products (product '*'), with bursts of `any_product_burst_days`, counted only for groups of at
@@ -8,82 +8,150 @@
 -- is a customer; linked accounts doing so are a gang spreading its orders).
 -- A burst starts at an order when the orders (or units) of the next burst window reach
 -- `min_orders` (`min_units`) and lie `robust_z` above the shop's normal groups at the same scope:
--- robust z = (x - median) / (1.4826 * MAD), MAD floored at `mad_floor`, over every group's peak.
+-- robust z = (x - median) / (1.4826 * MAD), MAD floored at `mad_floor`, over every group's peak
+-- (its most orders / units in one burst window).
 -- The orders inside such bursts are flagged, not the group's other orders.
 -- Rule ID: FT-BULK (004 §2.1 "单个或团伙买家经常从特定卖家处购买大量相同或类似商品").
-WITH product_lines AS (
-    SELECT o.order_id, o.shop_id, g.group_id, o.buyer_id, o.created_at, l.product_id,
-           SUM(l.quantity) AS units
-    FROM fraud_orders o
-    JOIN order_lines l ON l.order_id = o.order_id
-    JOIN fraud_buyer_groups g ON g.buyer_id = o.buyer_id
-    WHERE o.cancelled_at IS NULL OR o.shipped_at IS NOT NULL
-    GROUP BY ALL
-),
-lines AS (
-    SELECT * FROM product_lines
+--
+-- Cost: one aggregate over every (shop, group, product) pair gives each pair's orders, units and
+-- first and last order. Sliding windows run only where a pair's peak is not known from that:
+-- pairs with several orders spread over more than one window, and the few pairs that could start a
+-- burst at all (>= `min_orders` orders or >= `min_units` units in total). A pair whose orders all
+-- fall in one window has its totals as its peak. The shop's median and MAD are taken from the
+-- histogram of peaks (a few distinct values per shop) instead of sorting every pair.
+WITH lines AS (
+    SELECT order_id, shop_id, group_id, buyer_id, created_at, product_id, units
+    FROM fraud_order_products
+    WHERE counted
     UNION ALL
     SELECT order_id, shop_id, group_id, buyer_id, created_at, '*' AS product_id, SUM(units) AS units
-    FROM product_lines
-    GROUP BY ALL
+    FROM fraud_order_products
+    WHERE counted
+    GROUP BY order_id, shop_id, group_id, buyer_id, created_at
 ),
-pair_totals AS (
-    SELECT shop_id, group_id, product_id, COUNT(*) AS n_lines, MAX(units) AS max_units,
-           COUNT(DISTINCT buyer_id) AS accounts
+pairs AS MATERIALIZED (
+    SELECT shop_id, group_id, product_id, COUNT(*) AS n_lines, SUM(units) AS total_units,
+           MIN(created_at) AS first_at, MAX(created_at) AS last_at,
+           MIN(created_at) + CASE WHEN product_id = '*' THEN to_days(CAST($any_product_burst_days AS BIGINT))
+                                  ELSE to_days(CAST($burst_days AS BIGINT)) END < MAX(created_at) AS spread,
+           COUNT(*) >= CAST($min_orders AS BIGINT) OR SUM(units) >= CAST($min_units AS BIGINT) AS can_burst
     FROM lines
     GROUP BY shop_id, group_id, product_id
 ),
--- only pairs with several orders need sliding windows (one order: its burst is itself)
-multi AS (
-    SELECT l.*, t.accounts
+-- the lines of the pairs whose windows are needed (several lines, and spread or able to burst)
+windowed_lines AS (
+    SELECT l.*
     FROM lines l
-    JOIN pair_totals t USING (shop_id, group_id, product_id)
-    WHERE t.n_lines > 1
+    SEMI JOIN (SELECT shop_id, group_id, product_id FROM pairs WHERE n_lines > 1 AND (spread OR can_burst)) p
+         USING (shop_id, group_id, product_id)
 ),
-bursts AS (  -- one window specification per scope, so each row is sorted once
+windows AS (  -- one window specification per scope, so each row is sorted once
     SELECT *, COUNT(*) OVER w AS orders_in_burst, SUM(units) OVER w AS units_in_burst
-    FROM multi
+    FROM windowed_lines
     WHERE product_id <> '*'
     WINDOW w AS (PARTITION BY shop_id, group_id, product_id ORDER BY created_at
                  RANGE BETWEEN CURRENT ROW AND to_days(CAST($burst_days AS BIGINT)) FOLLOWING)
     UNION ALL
     SELECT *, COUNT(*) OVER w AS orders_in_burst, SUM(units) OVER w AS units_in_burst
-    FROM multi
+    FROM windowed_lines
     WHERE product_id = '*'
     WINDOW w AS (PARTITION BY shop_id, group_id, product_id ORDER BY created_at
                  RANGE BETWEEN CURRENT ROW AND to_days(CAST($any_product_burst_days AS BIGINT)) FOLLOWING)
 ),
-singles AS (
-    SELECT l.*, t.accounts, 1 AS orders_in_burst, l.units AS units_in_burst
-    FROM lines l
-    JOIN pair_totals t USING (shop_id, group_id, product_id)
-    WHERE t.n_lines = 1
-),
-windows AS (
-    SELECT * FROM bursts
+-- every pair's peak: its totals unless its lines are spread over more than one window
+peaks AS (
+    SELECT shop_id, product_id = '*' AS any_product, n_lines AS peak_orders, total_units AS peak_units
+    FROM pairs
+    WHERE n_lines = 1 OR NOT spread
     UNION ALL
-    SELECT * FROM singles
+    SELECT shop_id, product_id = '*', MAX(orders_in_burst), MAX(units_in_burst)
+    FROM windows
+    SEMI JOIN (SELECT shop_id, group_id, product_id FROM pairs WHERE n_lines > 1 AND spread) p
+         USING (shop_id, group_id, product_id)
+    GROUP BY shop_id, group_id, product_id
+),
+-- median and MAD per (shop, scope) from the histogram of peak values: the k-th smallest peak is
+-- the value whose cumulative count covers position k (0-based); the median averages positions
+-- floor((n-1)/2) and ceil((n-1)/2), as median() does
+histogram AS (
+    SELECT shop_id, any_product, 'orders' AS metric, peak_orders AS v, COUNT(*) AS c
+    FROM peaks GROUP BY shop_id, any_product, peak_orders
+    UNION ALL
+    SELECT shop_id, any_product, 'units', peak_units, COUNT(*)
+    FROM peaks GROUP BY shop_id, any_product, peak_units
+),
+ranked AS (
+    SELECT shop_id, any_product, metric, v, c,
+           SUM(c) OVER (PARTITION BY shop_id, any_product, metric ORDER BY v
+                        ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) - c AS below,
+           SUM(c) OVER (PARTITION BY shop_id, any_product, metric) AS n
+    FROM histogram
+),
+medians AS (
+    SELECT shop_id, any_product, metric,
+           (MIN(CASE WHEN below <= floor((n - 1) / 2.0) AND floor((n - 1) / 2.0) < below + c THEN v END)
+            + MIN(CASE WHEN below <= ceil((n - 1) / 2.0) AND ceil((n - 1) / 2.0) < below + c THEN v END)) / 2.0 AS median
+    FROM ranked
+    GROUP BY shop_id, any_product, metric
+),
+deviations AS (
+    SELECT h.shop_id, h.any_product, h.metric, abs(h.v - m.median) AS v, SUM(h.c) AS c
+    FROM histogram h
+    JOIN medians m USING (shop_id, any_product, metric)
+    GROUP BY h.shop_id, h.any_product, h.metric, abs(h.v - m.median)
+),
+ranked_deviations AS (
+    SELECT shop_id, any_product, metric, v, c,
+           SUM(c) OVER (PARTITION BY shop_id, any_product, metric ORDER BY v
+                        ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) - c AS below,
+           SUM(c) OVER (PARTITION BY shop_id, any_product, metric) AS n
+    FROM deviations
+),
+mads AS (
+    SELECT shop_id, any_product, metric,
+           (MIN(CASE WHEN below <= floor((n - 1) / 2.0) AND floor((n - 1) / 2.0) < below + c THEN v END)
+            + MIN(CASE WHEN below <= ceil((n - 1) / 2.0) AND ceil((n - 1) / 2.0) < below + c THEN v END)) / 2.0 AS mad
+    FROM ranked_deviations
+    GROUP BY shop_id, any_product, metric
 ),
 shop_norm AS (
-    SELECT shop_id, product_id = '*' AS any_product,
-           median(peak_orders) AS median_orders,
-           greatest(mad(peak_orders), CAST($mad_floor AS DOUBLE)) AS mad_orders,
-           median(peak_units) AS median_units,
-           greatest(mad(peak_units), CAST($mad_floor AS DOUBLE)) AS mad_units
-    FROM (SELECT shop_id, group_id, product_id, MAX(orders_in_burst) AS peak_orders,
-                 MAX(units_in_burst) AS peak_units
-          FROM windows GROUP BY shop_id, group_id, product_id)
-    GROUP BY shop_id, product_id = '*'
+    SELECT m.shop_id, m.any_product,
+           MAX(CASE WHEN m.metric = 'orders' THEN m.median END) AS median_orders,
+           greatest(MAX(CASE WHEN m.metric = 'orders' THEN d.mad END), CAST($mad_floor AS DOUBLE)) AS mad_orders,
+           MAX(CASE WHEN m.metric = 'units' THEN m.median END) AS median_units,
+           greatest(MAX(CASE WHEN m.metric = 'units' THEN d.mad END), CAST($mad_floor AS DOUBLE)) AS mad_units
+    FROM medians m
+    JOIN mads d USING (shop_id, any_product, metric)
+    GROUP BY m.shop_id, m.any_product
+),
+-- burst starts can only be in pairs that reach min_orders or min_units in total
+burst_lines AS (
+    SELECT w.order_id, w.shop_id, w.group_id, w.buyer_id, w.created_at, w.product_id, w.units,
+           w.orders_in_burst, w.units_in_burst
+    FROM windows w
+    SEMI JOIN (SELECT shop_id, group_id, product_id FROM pairs WHERE can_burst) p
+         USING (shop_id, group_id, product_id)
+    UNION ALL
+    SELECT l.order_id, l.shop_id, l.group_id, l.buyer_id, l.created_at, l.product_id, l.units, 1, l.units
+    FROM lines l
+    SEMI JOIN (SELECT shop_id, group_id, product_id FROM pairs WHERE can_burst AND n_lines = 1) p
+         USING (shop_id, group_id, product_id)
+),
+burst_accounts AS (
+    SELECT shop_id, group_id, product_id, COUNT(DISTINCT buyer_id) AS accounts
+    FROM burst_lines
+    GROUP BY shop_id, group_id, product_id
 ),
 starts AS (
     SELECT w.*, n.median_orders, n.median_units,
-           (w.product_id <> '*' OR w.accounts >= CAST($any_product_min_accounts AS BIGINT))
+           (w.product_id <> '*' OR a.accounts >= CAST($any_product_min_accounts AS BIGINT))
            AND ((w.orders_in_burst >= CAST($min_orders AS BIGINT)
                  AND (w.orders_in_burst - n.median_orders) / (1.4826 * n.mad_orders) >= CAST($robust_z AS DOUBLE))
              OR (w.units_in_burst >= CAST($min_units AS BIGINT)
                  AND (w.units_in_burst - n.median_units) / (1.4826 * n.mad_units) >= CAST($robust_z AS DOUBLE)))
                AS starts_burst
-    FROM windows w
+    FROM burst_lines w
+    JOIN burst_accounts a USING (shop_id, group_id, product_id)
     JOIN shop_norm n ON n.shop_id = w.shop_id AND n.any_product = (w.product_id = '*')
 ),
 -- an order is in a burst when a burst started at most one window length before it (only pairs
@@ -122,7 +190,7 @@ pair_evidence AS (
            any_value(f.median_orders) AS median_orders, any_value(f.median_units) AS median_units
     FROM flagged_lines f
     JOIN fraud_orders o ON o.order_id = f.order_id
-    LEFT JOIN product_lines p ON f.product_id = '*' AND p.order_id = f.order_id
+    LEFT JOIN fraud_order_products p ON f.product_id = '*' AND p.order_id = f.order_id AND p.counted
     GROUP BY f.shop_id, f.group_id, f.product_id
 ),
 best AS (  -- one piece of evidence per order: a single product beats "any product"

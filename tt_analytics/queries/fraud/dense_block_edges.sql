@@ -4,12 +4,10 @@
 -- popularity, for the 1 / log(x + c) column weight). Only groups with at least
 -- `min_products_per_group` distinct products in the shop, in shops with at least `min_groups`
 -- such groups, are candidates: a group that bought one product cannot be part of a block.
+-- Each edge carries the integer numbers FRAUDAR's per-shop peeling works on.
 -- Rule ID: FT-BULK (dense blocks; Hooi et al., FRAUDAR, KDD 2016).
 WITH edges AS (
-    SELECT DISTINCT o.shop_id, g.group_id, l.product_id
-    FROM fraud_orders o
-    JOIN order_lines l ON l.order_id = o.order_id
-    JOIN fraud_buyer_groups g ON g.buyer_id = o.buyer_id
+    SELECT DISTINCT shop_id, group_id, product_id FROM fraud_order_products
 ),
 popularity AS (
     SELECT shop_id, product_id, COUNT(*) AS product_groups FROM edges GROUP BY shop_id, product_id
@@ -24,7 +22,11 @@ candidate_shops AS (
     GROUP BY shop_id
     HAVING COUNT(*) >= CAST($min_groups AS BIGINT)
 )
-SELECT e.shop_id, e.group_id, e.product_id, p.product_groups
+SELECT e.shop_id, e.group_id, e.product_id, p.product_groups,
+       -- 0-based numbers of the shop, and of the group and product within the shop (sorted order)
+       DENSE_RANK() OVER (ORDER BY e.shop_id) - 1 AS shop_index,
+       DENSE_RANK() OVER (PARTITION BY e.shop_id ORDER BY e.group_id) - 1 AS group_index,
+       DENSE_RANK() OVER (PARTITION BY e.shop_id ORDER BY e.product_id) - 1 AS product_index
 FROM edges e
 JOIN candidate_groups USING (shop_id, group_id)
 JOIN candidate_shops USING (shop_id)

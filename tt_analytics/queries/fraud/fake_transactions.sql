@@ -7,7 +7,7 @@
 WITH per_check AS (
     SELECT order_id, shop_id, signal, check_name,
            MAX(weight) AS weight,
-           string_agg(DISTINCT evidence, '; ') AS evidence
+           string_agg(DISTINCT evidence, '; ' ORDER BY evidence) AS evidence
     FROM fraud_hits
     GROUP BY order_id, shop_id, signal, check_name
 ),
@@ -22,8 +22,7 @@ scored AS (
 )
 SELECT s.order_id, s.shop_id, round(s.score, 4) AS score,
        s.score >= CAST($suspected_score AS DOUBLE) AS suspected,
-       s.signals, s.explanation, s.checks, o.buyer_id, g.group_id, o.created_at
+       s.signals, s.explanation, s.checks, o.buyer_id, o.group_id, o.created_at
 FROM scored s
 JOIN fraud_orders o USING (order_id)
-LEFT JOIN fraud_buyer_groups g ON g.buyer_id = o.buyer_id
 ORDER BY s.score DESC, s.order_id

@@ -15,7 +15,7 @@ WITH flagged AS (
 ),
 -- counted for the flagged groups only (a few thousand of the shop-group pairs)
 group_orders AS (
-    SELECT o.shop_id, g.group_id,
+    SELECT o.shop_id, o.group_id,
            COUNT(*) AS orders,
            COUNT(DISTINCT o.buyer_id) AS accounts,
            COUNT(DISTINCT o.ship_to_address_hash) AS addresses,
@@ -23,9 +23,8 @@ group_orders AS (
            COUNT(DISTINCT o.buyer_device_hash) AS devices,
            MIN(o.created_at) AS first_order_at, MAX(o.created_at) AS last_order_at
     FROM fraud_orders o
-    JOIN fraud_buyer_groups g ON g.buyer_id = o.buyer_id
-    SEMI JOIN flagged f ON f.shop_id = o.shop_id AND f.group_id = g.group_id
-    GROUP BY o.shop_id, g.group_id
+    SEMI JOIN flagged f ON f.shop_id = o.shop_id AND f.group_id = o.group_id
+    GROUP BY o.shop_id, o.group_id
 )
 SELECT f.shop_id, f.group_id, g.accounts, g.addresses, g.phones, g.devices, g.orders,
        f.suspected_orders, f.max_score, f.signals,

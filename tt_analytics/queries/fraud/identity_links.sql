@@ -1,17 +1,23 @@
 -- name: fraud/identity_links
 -- Buyer-to-identifier links that join accounts into buyer groups: every (buyer, shared address /
--- phone / device) of the examined orders, leaving out identifiers shared by more than
--- `max_accounts_per_identifier` accounts (parcel lockers, placeholders). Python takes the
--- connected components of this bipartite graph (scipy.sparse.csgraph).
+-- phone / device) of the examined orders (created in the window), leaving out identifiers shared
+-- by more than `max_accounts_per_identifier` accounts (parcel lockers, placeholders). Python takes
+-- the connected components of this bipartite graph (scipy.sparse.csgraph).
 -- Rule ID: FT-BULK ("单个或团伙买家": a group is accounts linked by shared identifiers).
 -- The three branches cannot overlap (different `kind`), so UNION ALL; links is read twice, so
 -- it is materialised once.
-WITH links AS MATERIALIZED (
-    SELECT DISTINCT buyer_id, 'address' AS kind, ship_to_address_hash AS value FROM fraud_orders WHERE ship_to_address_hash IS NOT NULL
+WITH examined AS (
+    SELECT buyer_id, ship_to_address_hash, buyer_phone_hash, buyer_device_hash
+    FROM orders
+    WHERE created_at >= CAST($window_start AS TIMESTAMPTZ)
+      AND created_at < CAST($window_end AS TIMESTAMPTZ)
+),
+links AS MATERIALIZED (
+    SELECT DISTINCT buyer_id, 'address' AS kind, ship_to_address_hash AS value FROM examined WHERE ship_to_address_hash IS NOT NULL
     UNION ALL
-    SELECT DISTINCT buyer_id, 'phone', buyer_phone_hash FROM fraud_orders WHERE buyer_phone_hash IS NOT NULL
+    SELECT DISTINCT buyer_id, 'phone', buyer_phone_hash FROM examined WHERE buyer_phone_hash IS NOT NULL
     UNION ALL
-    SELECT DISTINCT buyer_id, 'device', buyer_device_hash FROM fraud_orders WHERE buyer_device_hash IS NOT NULL
+    SELECT DISTINCT buyer_id, 'device', buyer_device_hash FROM examined WHERE buyer_device_hash IS NOT NULL
 ),
 shared AS (
     SELECT kind, value FROM links

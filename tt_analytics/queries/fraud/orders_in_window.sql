@@ -1,8 +1,13 @@
 -- name: fraud/orders_in_window
 -- The orders fake-transaction detection looks at: created in the `window_days` days up to the
--- as-of date (UTC). Every FT-* query reads this (materialised once as the temp table `fraud_orders`).
+-- as-of date (UTC), with the columns the FT-* queries read and each order's buyer group
+-- (fraud_buyer_groups, joined once here instead of in every query). Every FT-* query reads this
+-- (materialised once as the temp table `fraud_orders`).
 -- Rule IDs: FT-SELF, FT-LOGISTICS, FT-TRACKING, FT-BULK, FT-REVIEW (scope only).
-SELECT *
-FROM orders
-WHERE created_at >= CAST($window_start AS TIMESTAMPTZ)
-  AND created_at < CAST($window_end AS TIMESTAMPTZ)
+SELECT o.order_id, o.shop_id, o.buyer_id, g.group_id, o.created_at, o.shipped_at, o.cancelled_at,
+       o.amount, o.tracking_number, o.carrier, o.ship_from_zip, o.ship_to_zip,
+       o.ship_to_address_hash, o.buyer_phone_hash, o.buyer_device_hash
+FROM orders o
+JOIN fraud_buyer_groups g ON g.buyer_id = o.buyer_id
+WHERE o.created_at >= CAST($window_start AS TIMESTAMPTZ)
+  AND o.created_at < CAST($window_end AS TIMESTAMPTZ)

@@ -7,14 +7,13 @@
 -- posting content-free one-liners).
 -- Rule ID: FT-REVIEW (004 §2.1 "卖家的商品评价不具备任何参考价值").
 WITH normalised AS (
-    SELECT r.order_id, r.shop_id, r.created_at, g.group_id,
+    SELECT r.order_id, r.shop_id, r.created_at, o.group_id,
            COALESCE(r.product_id, l.product_id) AS product_id,
            trim(regexp_replace(regexp_replace(lower(r.text), '[^\p{L}\p{N}\s]+', ' ', 'g'), '\s+', ' ', 'g')) AS norm
     FROM reviews r
     JOIN fraud_orders o ON o.order_id = r.order_id
-    JOIN fraud_buyer_groups g ON g.buyer_id = o.buyer_id
     LEFT JOIN (SELECT l.order_id, min(l.product_id) AS product_id  -- only reviews that name no product
-               FROM order_lines l
+               FROM fraud_order_products l
                SEMI JOIN reviews rp ON rp.order_id = l.order_id AND rp.product_id IS NULL
                GROUP BY l.order_id) l
            ON l.order_id = r.order_id

@@ -1,0 +1,13 @@
+-- name: fraud/order_products
+-- One row per (examined order, product): the order's shop, buyer, buyer group and time, and the
+-- units of the product in it. Materialised once as the temp table `fraud_order_products` and read
+-- by bulk buying, FRAUDAR's candidate edges, the dense-block orders and the review rules, instead
+-- of each of them joining order_lines again. `counted`: the order was not cancelled before
+-- shipping (bulk buying counts only those).
+-- Rule ID: FT-BULK, FT-REVIEW (input).
+SELECT o.order_id, o.shop_id, o.buyer_id, o.group_id, o.created_at, l.product_id,
+       SUM(l.quantity) AS units,
+       (o.cancelled_at IS NULL OR o.shipped_at IS NOT NULL) AS counted
+FROM fraud_orders o
+JOIN order_lines l ON l.order_id = o.order_id
+GROUP BY o.order_id, o.shop_id, o.buyer_id, o.group_id, o.created_at, l.product_id, o.cancelled_at, o.shipped_at
