@@ -93,15 +93,30 @@ def metric_lookback(prm: dict[str, Any], table: str) -> int:
     return max(days)
 
 
+def _sla_days(ctx: Context) -> pl.DataFrame:
+    """sla_extensions spread over the local creation days they cover: the largest extension per
+    region, ship-from zip (null: the whole region) and day, so that each order finds its own with
+    two equality joins (RULES.md §6)."""
+    ext = ctx.con.sql("SELECT region, ship_from_zip, created_from, created_to, extra_days FROM sla_extensions").pl()
+    return (ext.with_columns(pl.date_ranges("created_from", "created_to").alias("day"))
+            .explode("day").filter(pl.col("day").is_not_null())
+            .group_by("region", "ship_from_zip", "day").agg(pl.col("extra_days").max())
+            .select("region", "ship_from_zip", "day", pl.col("extra_days").cast(pl.Int64)))
+
+
 def prepare_orders(ctx: Context) -> None:
-    """tt_order_facts: orders of measured TikTok shops with deadlines, lateness, seller-fault flags,
-    created from the earliest day a metric window (or the OVL average) of an as-of date reaches."""
+    """tt_order_facts: orders of measured TikTok shops counted per shop, local creation day and
+    outcome (cancellation, seller fault, late, defect return), created from the earliest day a
+    metric window (or the OVL average) of an as-of date reaches."""
     m = ctx.params["tiktok_metrics"]
-    sfcr = m["metrics"]["SFCR"]
+    mm = m["metrics"]
+    _register(ctx, "tt_sla_days", _sla_days(ctx))
     _materialize(ctx, "tiktok/order_facts", "tt_order_facts", regions=m["regions"],
                  since=ctx.since(metric_lookback(ctx.params, "orders")),
                  sla_from=m["sla"]["default_from"], sla_hours=m["sla"]["default_hours"],
-                 seller_reasons=sfcr["seller_reasons"], system_reasons=sfcr["system_reasons"])
+                 seller_reasons=mm["SFCR"]["seller_reasons"], system_reasons=mm["SFCR"]["system_reasons"],
+                 defect_reasons=mm["DRR"]["defect_reasons"],
+                 exclude_late=bool(mm["DRR"]["exclude_late_dispatched_orders"]))
 
 
 @_rules_checked

@@ -5,25 +5,34 @@
 -- $split_day + 1 of the same month; confirmed later -> paid on the 1st of the next month.
 -- `pending`: the payout is after the as-of date; `pending_at_closure`: after the shop's closure.
 -- Rules: SETTLE (and DEP-REFUND-COND: payouts not yet settled, read by deposit.sql).
-WITH confirmed AS (
-    SELECT o.order_id, o.shop_id, s.closed_at,
-           CAST(o.completed_at AT TIME ZONE z.tz AS DATE) AS confirmed_on
-    FROM orders o
-    JOIN shops s ON s.shop_id = o.shop_id
-    JOIN shop_zones z ON z.shop_id = o.shop_id
+WITH dy AS (
+    SELECT s.shop_id, s.closed_at, z.tz
+    FROM shops s JOIN shop_zones z ON z.shop_id = s.shop_id
     WHERE s.platform = 'douyin'
-      AND o.completed_at IS NOT NULL
-      AND CAST(o.completed_at AT TIME ZONE z.tz AS DATE) <= $as_of
-      AND NOT EXISTS (SELECT 1 FROM returns r
-                      WHERE r.order_id = o.order_id
-                        AND CAST(r.requested_at AT TIME ZONE z.tz AS DATE) <= $as_of)
+), confirmed AS (
+    -- every confirmed order of the whole history is an output row: no lower time bound here
+    SELECT o.order_id, o.shop_id, d.closed_at, d.tz,
+           CAST(o.completed_at AT TIME ZONE d.tz AS DATE) AS confirmed_on
+    FROM orders o
+    JOIN dy d ON d.shop_id = o.shop_id
+    WHERE o.completed_at IS NOT NULL
+), first_request AS (
+    -- the first after-sales request of each order (its local day is the earliest one)
+    SELECT order_id, min(requested_at) AS requested_at FROM returns GROUP BY order_id
+), settled AS (
+    -- no after-sales request by the as-of date
+    SELECT c.order_id, c.shop_id, c.closed_at, c.confirmed_on
+    FROM confirmed c
+    LEFT JOIN first_request r ON r.order_id = c.order_id
+    WHERE c.confirmed_on <= $as_of
+      AND (r.requested_at IS NULL OR CAST(r.requested_at AT TIME ZONE c.tz AS DATE) > $as_of)
 ), paid AS (
     SELECT *,
            CASE WHEN extract(day FROM confirmed_on) <= $split_day
                 THEN CAST(date_trunc('month', confirmed_on) AS DATE) + CAST($split_day AS INTEGER)
                 ELSE CAST(date_trunc('month', confirmed_on) + INTERVAL 1 MONTH AS DATE)
            END AS payout_on
-    FROM confirmed
+    FROM settled
 )
 SELECT order_id, shop_id, confirmed_on, payout_on,
        payout_on > $as_of AS pending,

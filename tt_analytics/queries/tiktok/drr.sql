@@ -2,19 +2,13 @@
 -- Daily facts of the defect return rate: orders created in the window (denominator) and those with
 -- a defect return (reasons: parameter defect_reasons; late-dispatch returns never count, nor — by
 -- default — returns on orders dispatched late), counted from the local day of the first such
--- request. The > 100 orders condition is applied in metrics.sql.
+-- request (order_facts.sql finds it). The > 100 orders condition is applied in metrics.sql.
+-- Reads tt_order_facts (orders counted per shop, day and outcome).
 -- Rules: DRR.
-WITH defect AS (
-    SELECT r.order_id, min(CAST(r.requested_at AT TIME ZONE o.tz AS DATE)) AS defect_day
-    FROM returns r
-    JOIN tt_order_facts o ON o.order_id = r.order_id
-    WHERE list_contains($defect_reasons, r.reason)
-      AND NOT ($exclude_late AND o.late AND o.shipped_at IS NOT NULL)
-    GROUP BY r.order_id
-)
-SELECT shop_id, 'DRR' AS metric, created_day AS anchor_day, created_day AS known_day, 0.0 AS num, 1.0 AS den
+SELECT shop_id, 'DRR' AS metric, created_day AS anchor_day, created_day AS known_day,
+       0.0 AS num, CAST(orders AS DECIMAL(18, 1)) AS den
 FROM tt_order_facts
 UNION ALL
-SELECT o.shop_id, 'DRR', o.created_day, greatest(o.created_day, d.defect_day), 1.0, 0.0
-FROM tt_order_facts o
-JOIN defect d ON d.order_id = o.order_id
+SELECT shop_id, 'DRR', created_day, greatest(created_day, defect_day), CAST(orders AS DOUBLE), 0.0
+FROM tt_order_facts
+WHERE defect_day IS NOT NULL

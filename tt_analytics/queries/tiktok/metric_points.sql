@@ -29,7 +29,7 @@ avg_window AS (
     FROM hit h JOIN tt_metric_point_brackets b ON b.region = h.region
 ),
 daily_orders AS (
-    SELECT shop_id, created_day, count(*) AS orders
+    SELECT shop_id, created_day, sum(orders) AS orders
     FROM tt_order_facts
     GROUP BY ALL
 ),

@@ -6,10 +6,10 @@
 -- denominator is at most min_denominator_exclusive: DRR with <= 100 orders).
 -- Daily facts (tt_metric_facts: shop, metric, anchor_day, known_day, num, den — aggregated once)
 -- count for as-of date D when the anchor day is in D's window and the fact was known by the end
--- of D, i.e. for every D in [max(known_day, anchor_day + lag), anchor_day + lag + window - 1].
--- Each fact becomes a +value at the first of those days and a -value the day after the last;
--- a running SUM() window over days, read at each as-of date, gives every window at once. The
--- same query serves one date and a series of dates.
+-- of D, i.e. for every D in [max(known_day, anchor_day + lag), anchor_day + lag + window - 1]:
+-- each fact is joined to the as-of dates inside that span (a range join; a fact spans at most
+-- window days, so a series of dates costs facts x window rows at most) and summed. The same query
+-- serves one date and a series of dates.
 -- Rules: CS-FRT, CS-RR24, CS-RR48, NRR, DLR, RRR, SFCR, LDR, DRR.
 WITH measured AS (
     SELECT shop_id FROM shop_zones
@@ -26,29 +26,17 @@ spans AS (
     FROM tt_metric_facts f
     JOIN tt_metric_targets t ON t.metric = f.metric
 ),
-deltas AS (
-    SELECT shop_id, metric, first_day AS day, num, den FROM spans WHERE first_day < day_after
-    UNION ALL
-    SELECT shop_id, metric, day_after, -num, -den FROM spans WHERE first_day < day_after
-),
-events AS (
-    SELECT shop_id, metric, day, num, den, false AS is_as_of FROM deltas
-    UNION ALL
-    SELECT shop_id, metric, as_of, 0.0, 0.0, true FROM grid
-),
-running AS (
-    SELECT shop_id, metric, day, is_as_of,
-           round(sum(num) OVER w, 9) AS numerator,
-           round(sum(den) OVER w, 9) AS denominator
-    FROM events
-    WINDOW w AS (PARTITION BY shop_id, metric ORDER BY day
-                 RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+summed AS (
+    SELECT s.shop_id, s.metric, a.as_of, sum(s.num) AS num, sum(s.den) AS den
+    FROM spans s
+    JOIN as_of_dates a ON a.as_of >= s.first_day AND a.as_of < s.day_after
+    GROUP BY ALL
 ),
 totals AS (
     SELECT g.shop_id, g.as_of, g.metric, g.window_days, g.target, g.comparison, g.min_denominator_exclusive,
-           r.numerator, r.denominator
+           coalesce(round(r.num, 9), 0) AS numerator, coalesce(round(r.den, 9), 0) AS denominator
     FROM grid g
-    JOIN running r ON r.is_as_of AND r.shop_id = g.shop_id AND r.metric = g.metric AND r.day = g.as_of
+    LEFT JOIN summed r ON r.shop_id = g.shop_id AND r.metric = g.metric AND r.as_of = g.as_of
 )
 SELECT shop_id, as_of, metric, window_days,
        numerator, denominator,

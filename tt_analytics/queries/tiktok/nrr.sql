@@ -4,10 +4,10 @@
 -- (denominator: +1 on creation, -1 from the local day of the cancellation).
 -- Rules: NRR.
 SELECT o.shop_id, 'NRR' AS metric, o.created_day AS anchor_day, o.created_day AS known_day,
-       0.0 AS num, 1.0 AS den
+       0.0 AS num, CAST(o.orders AS DECIMAL(18, 1)) AS den
 FROM tt_order_facts o
 UNION ALL
-SELECT o.shop_id, 'NRR', o.created_day, o.cancel_day, 0.0, -1.0
+SELECT o.shop_id, 'NRR', o.created_day, o.cancel_day, 0.0, -CAST(o.orders AS DECIMAL(18, 1))
 FROM tt_order_facts o
 WHERE o.cancel_day IS NOT NULL
 UNION ALL
