@@ -23,25 +23,44 @@ import re
 import shutil
 from pathlib import Path
 
+from dataclasses import dataclass
+
 import duckdb
 import polars as pl
 
-from .. import schema
+from .. import catalog, schema
 from ..errors import InputError
 
 REJECTED_DIR = "_rejected"
 _SHARED: duckdb.DuckDBPyConnection | None = None
 
 
-def _connect() -> duckdb.DuckDBPyConnection:
-    """A cursor on one shared in-memory connection (opening a connection per table is slow)."""
+def connect() -> duckdb.DuckDBPyConnection:
+    """A cursor on one shared in-memory connection (opening a connection per table is slow),
+    with DuckDB's memory capped so that passes over whole tables spill instead of growing."""
     global _SHARED
     if _SHARED is None:
         _SHARED = duckdb.connect()
+        catalog.bound_memory(_SHARED)
+        _SHARED.execute("SET enable_progress_bar = false")
     con = _SHARED.cursor()
     con.execute("SET TimeZone = 'UTC'")
     return con
+
+
+_connect = connect
 TEXT_DIR = "_original_text"
+PARQUET_OPTIONS = "FORMAT parquet, COMPRESSION zstd"
+
+
+@dataclass
+class Pending:
+    """Canonical rows not read into memory: a DuckDB query (over the source files, on the cursor
+    `con` that holds its temporary views) streamed into the part file when the table is written.
+    `height` is the number of rows it yields, known before anything is written."""
+    con: duckdb.DuckDBPyConnection
+    sql: str
+    height: int
 
 
 def source_hash(files: list[Path], root: Path | None = None) -> str:
@@ -90,39 +109,61 @@ def _parts(folder: Path) -> list[Path]:
                   if not any(s.startswith((".", "_")) for s in p.relative_to(folder).parts))
 
 
-def write_table(into: Path, table: str, df: pl.DataFrame, part: str) -> int:
-    """Write `df` (canonical columns) as `<table>/<part>.parquet`; remove rows it replaces from
-    the other parts. Returns how many existing rows were replaced."""
+def _copy(con: duckdb.DuckDBPyConnection, sql: str, path: Path) -> None:
+    """Stream the result of `sql` into the Parquet file `path` (atomically replaced)."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    con.execute(f"COPY ({sql}) TO {_lit(tmp)} ({PARQUET_OPTIONS})")
+    os.replace(tmp, path)
+
+
+def _lit(p: Path | str) -> str:
+    return "'" + str(p).replace("'", "''") + "'"
+
+
+def write_table(into: Path, table: str, df: pl.DataFrame | Pending, part: str) -> int:
+    """Write `df` (canonical columns; a frame or a pending query) as `<table>/<part>.parquet`;
+    remove rows it replaces from the other parts. Returns how many existing rows were replaced."""
     folder = table_folder(into, table)
     target = folder / f"{part}.parquet"
     group = replace_group(table)
+    cols = ", ".join(f'"{c}"' for c in group)
     replaced = 0
-    con = _connect()
+    pending = isinstance(df, Pending)
+    con = df.con if pending else _connect()
     try:
-        con.register("new_rows", df.select(group).unique())
+        have_new_rows = False
         match = " AND ".join(f'o."{c}" IS NOT DISTINCT FROM n."{c}"' for c in group)
         for p in _parts(folder):
-            lit = "'" + str(p).replace("'", "''") + "'"
+            lit = _lit(p)
             if p == target:
                 replaced += con.execute(f"SELECT count(*) FROM read_parquet({lit})").fetchall()[0][0]
                 continue
-            cols = set(r[0] for r in con.execute(f"DESCRIBE SELECT * FROM read_parquet({lit})").fetchall())
-            if not set(group) <= cols:
+            columns = set(r[0] for r in con.execute(f"DESCRIBE SELECT * FROM read_parquet({lit})").fetchall())
+            if not set(group) <= columns:
                 continue
+            if not have_new_rows:  # the new rows' keys, once, and only when another part may hold them
+                if pending:
+                    con.execute(f"CREATE OR REPLACE TEMP TABLE new_rows AS SELECT DISTINCT {cols} FROM ({df.sql})")
+                else:
+                    con.register("new_rows", df.select(group).unique())
+                have_new_rows = True
+            total = con.execute(f"SELECT count(*) FROM read_parquet({lit})").fetchall()[0][0]
             hits = con.execute(f"SELECT count(*) FROM read_parquet({lit}) o WHERE EXISTS "
                                f"(SELECT 1 FROM new_rows n WHERE {match})").fetchall()[0][0]
             if hits == 0:
                 continue
             replaced += hits
-            kept = con.sql(f"SELECT * FROM read_parquet({lit}) o WHERE NOT EXISTS "
-                               f"(SELECT 1 FROM new_rows n WHERE {match})").pl()
-            if kept.height == 0:
+            if hits == total:
                 p.unlink()
             else:
-                _atomic_write(kept, p)
+                _copy(con, f"SELECT * FROM read_parquet({lit}) o WHERE NOT EXISTS "
+                           f"(SELECT 1 FROM new_rows n WHERE {match})", p)
+        if pending:
+            _copy(con, df.sql, target)
     finally:
         con.close()
-    _atomic_write(df, target)
+    if not pending:
+        _atomic_write(df, target)
     return replaced
 
 
