@@ -4,6 +4,8 @@ planned sale. One SQL file (queries/flash_sales/flash_sale_checks.sql) over ever
 """
 from __future__ import annotations
 
+import datetime as dt
+
 import polars as pl
 
 from .evaluate import Context
@@ -12,6 +14,10 @@ from .evaluate import Context
 def flash_sale_checks(ctx: Context) -> pl.DataFrame:
     """FS-PRICE-HIST, FS-PRICE-NEW, FS-ONE, FS-DURATION for every flash sale of a TikTok shop."""
     p = ctx.params["tiktok_flash_sales"]
-    return ctx.frame("flash_sales/flash_sale_checks", price_history_days=int(p["price_history_days"]),
+    days = int(p["price_history_days"])
+    # the earliest history any sale needs (null: no sale, nothing is read)
+    first_start = ctx.con.sql("SELECT min(start_at) FROM flash_sales").fetchall()[0][0]
+    return ctx.frame("flash_sales/flash_sale_checks", price_history_days=days,
+                     history_since=None if first_start is None else first_start - dt.timedelta(days=days),
                      max_duration_hours=float(p["max_duration_hours"]),
                      new_product_price_step=float(p["new_product_price_step"]))

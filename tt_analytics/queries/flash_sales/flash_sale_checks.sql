@@ -3,6 +3,9 @@
 -- History: non-flash-sale order lines (is_flash_sale not true, quantity > 0) of the same shop and
 -- product in orders created in the $price_history_days x 24 h before the sale starts, cancelled
 -- orders excluded; unit_price is per unit, before platform discounts, without shipping or tax.
+-- Orders are read from $history_since, the earliest sale's start less the history days (sales
+-- span any time, so the bound comes from the data, not from the as-of date); order lines have no
+-- time column and are read whole.
 -- Rules: FS-PRICE-HIST (history: price <= lowest unit price paid), FS-PRICE-NEW (no history:
 -- price < original_price), FS-ONE (no overlapping flash sale of the same product), FS-DURATION
 -- (end - start <= $max_duration_hours).
@@ -13,7 +16,8 @@ WITH sales AS (
     FROM sales f
     JOIN orders o ON o.shop_id = f.shop_id
     JOIN order_lines l ON l.order_id = o.order_id AND l.product_id = f.product_id
-    WHERE o.created_at >= f.start_at - CAST($price_history_days AS INTEGER) * INTERVAL 1 DAY
+    WHERE o.created_at >= $history_since  -- the earliest sale's history start: skips row groups
+      AND o.created_at >= f.start_at - CAST($price_history_days AS INTEGER) * INTERVAL 1 DAY
       AND o.created_at < f.start_at
       AND (o.cancelled_at IS NULL OR o.cancelled_at >= f.start_at)
       AND coalesce(l.is_flash_sale, false) = false
