@@ -124,11 +124,11 @@ def load(path: Path, table: str, ctx: Context) -> Loaded:
     if extra:
         loaded.notes.append(f"columns not in the {table} schema were not loaded: {', '.join(extra)}")
     present = [c for c in t.columns if c.name in types]
-    typed = {c.name: f"TRY_CAST({_q(c.name)} AS {c.duckdb_type})" for c in present}
-    # a column already of its type cannot fail to cast: only the others are checked
+    # a column already of its type is taken as it is and cannot fail: only the others are cast and checked
+    cast = [c for c in present if types[c.name] != _DESCRIBED.get(c.duckdb_type, c.duckdb_type)]
+    typed = {c.name: _q(c.name) for c in present} | {c.name: f"TRY_CAST({_q(c.name)} AS {c.duckdb_type})" for c in cast}
     checks = [f"CASE WHEN {_q(c.name)} IS NOT NULL AND {typed[c.name]} IS NULL THEN "
-              f"'column ''{c.name}'': expected {c.dtype}' END"
-              for c in present if types[c.name] != _DESCRIBED.get(c.duckdb_type, c.duckdb_type)]
+              f"'column ''{c.name}'': expected {c.dtype}' END" for c in cast]
     raw_select = ", ".join(_q(c) for c in raw_cols)
     if checks:
         con.execute(f"""CREATE TEMP TABLE rejected_rows AS
@@ -142,7 +142,7 @@ def load(path: Path, table: str, ctx: Context) -> Loaded:
         good = "source_rows"
     losers = _duplicates(con, loaded, table, good, [c.name for c in present], typed, raw_select)
     written = rows_read - con.execute("SELECT count(*) FROM rejected_rows").fetchall()[0][0] - losers
-    canonical = ", ".join(f"CAST({typed[c.name]} AS {c.duckdb_type}) AS {_q(c.name)}" if c.name in typed
+    canonical = ", ".join(f"{typed[c.name]} AS {_q(c.name)}" if c.name in typed
                           else f"CAST(NULL AS {c.duckdb_type}) AS {_q(c.name)}" for c in t.columns)
     excluded = "rejected_rows" if not losers else \
         "(SELECT _fi, _row FROM rejected_rows UNION ALL SELECT _fi, _row FROM duplicate_rows)"

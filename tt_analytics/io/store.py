@@ -50,7 +50,7 @@ def connect() -> duckdb.DuckDBPyConnection:
 
 _connect = connect
 TEXT_DIR = "_original_text"
-PARQUET_OPTIONS = "FORMAT parquet, COMPRESSION zstd"
+PARQUET_OPTIONS = "FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1"  # level 1: half the time of 3, 4 % larger
 
 
 @dataclass
