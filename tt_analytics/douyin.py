@@ -4,6 +4,9 @@ Douyin shops at once; parameters come from rules/douyin_*_cn.yaml. See docs/rule
 """
 from __future__ import annotations
 
+import datetime as dt
+from zoneinfo import ZoneInfo
+
 import polars as pl
 
 from . import calendars, schema
@@ -14,9 +17,24 @@ AMOUNT_STATUSES = ("not_open", "unknown")
 POSITIVE_RATE_SOURCES = ("reviews", "shop_ratings", "shop_ratings_then_reviews")
 
 
+def register_day_starts(ctx: Context, days: list[dt.date]) -> None:
+    """tt_day_starts(tz, day, starts_at): the first instant of each of `days` in every reporting
+    time zone (regions.timezone). "Local day of ts <= D" is then "ts < starts_at of D + 1", and
+    "local day >= D" is "ts >= starts_at of D": window edges are converted once per zone instead of
+    every event once per row. (A local midnight skipped by a DST change maps to the change itself,
+    the first instant of that day.)"""
+    zones = sorted(set(ctx.params["regions"]["timezone"].values()))
+    rows = [{"tz": z, "day": d,
+             "starts_at": dt.datetime.combine(d, dt.time(), tzinfo=ZoneInfo(z)).astimezone(dt.timezone.utc)}
+            for z in zones for d in sorted(set(days))]
+    ctx.register("tt_day_starts", pl.DataFrame(rows, schema={"tz": pl.Utf8, "day": pl.Date,
+                                                             "starts_at": pl.Datetime("us", "UTC")}))
+
+
 def settlement(ctx: Context) -> pl.DataFrame:
     """SETTLE: payout date of every confirmed Douyin order without an after-sales request."""
     p = ctx.params["douyin_lifecycle_cn"]
+    register_day_starts(ctx, [ctx.as_of + dt.timedelta(days=1)])
     return ctx.frame("douyin/settlement", as_of=ctx.as_of, split_day=int(p["settlement_split_day"]))
 
 
@@ -77,6 +95,8 @@ def alliance(ctx: Context) -> pl.DataFrame:
         raise InputError(f"douyin_alliance_cn.positive_rate_source is {p['positive_rate_source']!r}; "
                          f"expected one of {', '.join(POSITIVE_RATE_SOURCES)}")
     review_days = [int(p["positive_window_days"]), int(p["valid_review_window_days"])]
+    windows = [int(p["gmv_window_days"]), *review_days]
+    register_day_starts(ctx, [ctx.as_of + dt.timedelta(days=1 - n) for n in windows] + [ctx.as_of + dt.timedelta(days=1)])
     return ctx.frame("douyin/alliance", as_of=ctx.as_of,
                      orders_since=ctx.since(int(p["gmv_window_days"]) - 1),
                      # valid_review_window_days 0 = every review up to the date: no lower bound
@@ -96,6 +116,7 @@ def alliance(ctx: Context) -> pl.DataFrame:
 def tiered_shipping(ctx: Context) -> pl.DataFrame:
     """Tiered shipping (RULES.md §5.2): spot-order share over the window, eligibility, warning band."""
     p = ctx.params["douyin_tiered_shipping_cn"]
+    register_day_starts(ctx, [ctx.as_of + dt.timedelta(days=1 - int(p["window_days"])), ctx.as_of + dt.timedelta(days=1)])
     return ctx.frame("douyin/tiered_shipping", as_of=ctx.as_of, window_days=int(p["window_days"]),
                      orders_since=ctx.since(int(p["window_days"]) - 1),
                      min_spot_share=float(p["min_spot_share"]), warning_below=float(p["warning_below"]),

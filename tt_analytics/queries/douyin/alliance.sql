@@ -6,16 +6,23 @@
 -- reviews from $reviews_since, or all of them (null) when valid reviews count over all time.
 -- Rules: AL-OPEN, AL-GMV, AL-RATING, AL-POSITIVE, AL-EVASION, AL-RELATED, AL-FORMAL, AL-DAILY.
 WITH dy AS (
-    SELECT s.shop_id, s.status, s.controller_id, z.tz
-    FROM shops s JOIN shop_zones z USING (shop_id)
+    -- each window's first instant and the first instant after the as-of day in the shop's zone
+    -- (tt_day_starts): orders and reviews are compared as instants, no conversion per row
+    SELECT s.shop_id, s.status, s.controller_id, z.tz, e.starts_at AS as_of_end, g.starts_at AS gmv_from,
+           p.starts_at AS positive_from, v.starts_at AS valid_from
+    FROM shops s
+    JOIN shop_zones z ON z.shop_id = s.shop_id
+    JOIN tt_day_starts e ON e.tz = z.tz AND e.day = $as_of + 1
+    JOIN tt_day_starts g ON g.tz = z.tz AND g.day = $as_of - CAST($gmv_window_days AS INTEGER) + 1
+    JOIN tt_day_starts p ON p.tz = z.tz AND p.day = $as_of - CAST($positive_window_days AS INTEGER) + 1
+    JOIN tt_day_starts v ON v.tz = z.tz AND v.day = $as_of - CAST($valid_review_window_days AS INTEGER) + 1
     WHERE s.platform = 'douyin'
 ), gmv AS (
     SELECT d.shop_id, sum(o.amount) AS gmv_30d, count(*) AS orders_30d
     FROM dy d JOIN orders o USING (shop_id)
     WHERE o.created_at >= $orders_since  -- the window's earliest instant (Context.since): skips row groups
-      AND CAST(o.created_at AT TIME ZONE d.tz AS DATE) > $as_of - CAST($gmv_window_days AS INTEGER)
-      AND CAST(o.created_at AT TIME ZONE d.tz AS DATE) <= $as_of
-      AND (o.cancelled_at IS NULL OR CAST(o.cancelled_at AT TIME ZONE d.tz AS DATE) > $as_of)
+      AND o.created_at >= d.gmv_from AND o.created_at < d.as_of_end
+      AND (o.cancelled_at IS NULL OR o.cancelled_at >= d.as_of_end)
     GROUP BY d.shop_id
 ), latest_rating AS (
     SELECT shop_id, arg_max(rating, date) AS dsr, max(date) AS dsr_date,
@@ -24,16 +31,13 @@ WITH dy AS (
     GROUP BY shop_id
 ), review_window AS (
     SELECT d.shop_id,
-           count(*) FILTER (WHERE CAST(r.created_at AT TIME ZONE d.tz AS DATE) > $as_of - CAST($positive_window_days AS INTEGER))
-               AS reviews_60d,
-           count(*) FILTER (WHERE CAST(r.created_at AT TIME ZONE d.tz AS DATE) > $as_of - CAST($positive_window_days AS INTEGER)
-                              AND r.rating >= $positive_min_stars) AS positive_reviews_60d,
-           count(*) FILTER (WHERE $valid_review_window_days = 0
-                               OR CAST(r.created_at AT TIME ZONE d.tz AS DATE) > $as_of - CAST($valid_review_window_days AS INTEGER))
-               AS valid_reviews
+           count(*) FILTER (WHERE r.created_at >= d.positive_from) AS reviews_60d,
+           count(*) FILTER (WHERE r.created_at >= d.positive_from AND r.rating >= $positive_min_stars)
+               AS positive_reviews_60d,
+           count(*) FILTER (WHERE $valid_review_window_days = 0 OR r.created_at >= d.valid_from) AS valid_reviews
     FROM dy d JOIN reviews r USING (shop_id)
     WHERE ($reviews_since IS NULL OR r.created_at >= $reviews_since)
-      AND CAST(r.created_at AT TIME ZONE d.tz AS DATE) <= $as_of
+      AND r.created_at < d.as_of_end
     GROUP BY d.shop_id
 ), evasion AS (
     SELECT d.shop_id, count(*) AS evasion_penalties_365d

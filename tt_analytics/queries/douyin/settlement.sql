@@ -4,28 +4,31 @@
 -- shop's local dates (Asia/Shanghai for CN): confirmed on day 1..$split_day -> paid on day
 -- $split_day + 1 of the same month; confirmed later -> paid on the 1st of the next month.
 -- `pending`: the payout is after the as-of date; `pending_at_closure`: after the shop's closure.
+-- Needs tt_day_starts (douyin.register_day_starts).
 -- Rules: SETTLE (and DEP-REFUND-COND: payouts not yet settled, read by deposit.sql).
 WITH dy AS (
-    SELECT s.shop_id, s.closed_at, z.tz
-    FROM shops s JOIN shop_zones z ON z.shop_id = s.shop_id
+    -- as_of_end: the first instant after the as-of day in the shop's zone (tt_day_starts), so that
+    -- "by the as-of date" compares instants instead of converting every order
+    SELECT s.shop_id, s.closed_at, z.tz, e.starts_at AS as_of_end
+    FROM shops s
+    JOIN shop_zones z ON z.shop_id = s.shop_id
+    JOIN tt_day_starts e ON e.tz = z.tz AND e.day = $as_of + 1
     WHERE s.platform = 'douyin'
 ), confirmed AS (
     -- every confirmed order of the whole history is an output row: no lower time bound here
-    SELECT o.order_id, o.shop_id, d.closed_at, d.tz,
+    SELECT o.order_id, o.shop_id, d.closed_at, d.as_of_end,
            CAST(o.completed_at AT TIME ZONE d.tz AS DATE) AS confirmed_on
     FROM orders o
     JOIN dy d ON d.shop_id = o.shop_id
-    WHERE o.completed_at IS NOT NULL
+    WHERE o.completed_at < d.as_of_end
 ), first_request AS (
-    -- the first after-sales request of each order (its local day is the earliest one)
     SELECT order_id, min(requested_at) AS requested_at FROM returns GROUP BY order_id
 ), settled AS (
     -- no after-sales request by the as-of date
     SELECT c.order_id, c.shop_id, c.closed_at, c.confirmed_on
     FROM confirmed c
     LEFT JOIN first_request r ON r.order_id = c.order_id
-    WHERE c.confirmed_on <= $as_of
-      AND (r.requested_at IS NULL OR CAST(r.requested_at AT TIME ZONE c.tz AS DATE) > $as_of)
+    WHERE r.requested_at IS NULL OR r.requested_at >= c.as_of_end
 ), paid AS (
     SELECT *,
            CASE WHEN extract(day FROM confirmed_on) <= $split_day

@@ -7,7 +7,14 @@
 -- warning null) when there is no order.
 -- Rules: RULES.md 5.2 tiered shipping (阶梯发货).
 WITH dy AS (
-    SELECT s.shop_id, z.tz FROM shops s JOIN shop_zones z USING (shop_id) WHERE s.platform = 'douyin'
+    -- the window's first instant and the first instant after the as-of day in the shop's zone
+    -- (tt_day_starts): the window is compared as instants, no conversion per order
+    SELECT s.shop_id, w.starts_at AS window_from, e.starts_at AS as_of_end
+    FROM shops s
+    JOIN shop_zones z ON z.shop_id = s.shop_id
+    JOIN tt_day_starts w ON w.tz = z.tz AND w.day = $as_of - CAST($window_days AS INTEGER) + 1
+    JOIN tt_day_starts e ON e.tz = z.tz AND e.day = $as_of + 1
+    WHERE s.platform = 'douyin'
 ), windowed AS (
     SELECT d.shop_id,
            count(*) FILTER (WHERE o.fulfillment = 'spot') AS spot_orders,
@@ -15,10 +22,8 @@ WITH dy AS (
            count(*) FILTER (WHERE o.fulfillment IS NULL) AS orders_unknown_fulfillment
     FROM dy d JOIN orders o USING (shop_id)
     WHERE o.created_at >= $orders_since  -- the window's earliest instant (Context.since): skips row groups
-      AND CAST(o.created_at AT TIME ZONE d.tz AS DATE) > $as_of - CAST($window_days AS INTEGER)
-      AND CAST(o.created_at AT TIME ZONE d.tz AS DATE) <= $as_of
-      AND NOT ($exclude_cancelled AND o.cancelled_at IS NOT NULL
-               AND CAST(o.cancelled_at AT TIME ZONE d.tz AS DATE) <= $as_of)
+      AND o.created_at >= d.window_from AND o.created_at < d.as_of_end
+      AND NOT ($exclude_cancelled AND o.cancelled_at IS NOT NULL AND o.cancelled_at < d.as_of_end)
     GROUP BY d.shop_id
 ), shared AS (
     SELECT d.shop_id,
