@@ -23,6 +23,17 @@ from tt_analytics import catalog, params, schema
 
 evaluate = importlib.import_module("tt_analytics.evaluate")
 
+# Spark settings of the tests: tiny inputs, 2 cores shared with the rest of the suite.
+TEST_CONF = {
+    "spark.master": "local[2]",
+    "spark.sql.shuffle.partitions": "1",
+    "spark.default.parallelism": "1",
+    "spark.sql.adaptive.enabled": "false",  # re-planning per stage costs more than it saves here
+    "spark.sql.codegen.wholeStage": "false",  # compiling generated code dominates on tiny data
+    "spark.driver.memory": "1g",
+    "spark.log.level": "FATAL",  # a failing query is reported by the test, not by log4j
+}
+
 ID_COLUMNS = {t.name: [c.name for c in t.columns if c.name.endswith("_id")] for t in schema.TABLES.values()}
 
 

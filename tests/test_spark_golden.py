@@ -14,16 +14,7 @@ pytestmark = pytest.mark.skipif(
     importlib.util.find_spec("pyspark") is None or shutil.which("java") is None,
     reason="the Spark engine needs PySpark (pip install '.[spark]') and Java 17 on the PATH")
 
-# Small and quiet: tiny inputs, 2 cores shared with the rest of the suite.
-TEST_CONF = {
-    "spark.master": "local[2]",
-    "spark.sql.shuffle.partitions": "1",
-    "spark.default.parallelism": "1",
-    "spark.sql.adaptive.enabled": "false",  # re-planning per stage costs more than it saves here
-    "spark.sql.codegen.wholeStage": "false",  # compiling generated code dominates on tiny data
-    "spark.driver.memory": "1g",
-    "spark.log.level": "FATAL",  # a failing query is reported by the test, not by log4j
-}
+TEST_CONF = spark_parity.TEST_CONF
 
 # Default (make test): every golden case of the TikTok, Douyin and flash-sale families (127
 # cases), batched by file group and parameter overrides and evaluated for the series of the
