@@ -65,8 +65,10 @@ def _bindings(p: dict[str, Any], start: dt.datetime, end: dt.datetime) -> dict[s
 
 
 def prepare(ctx) -> dict[str, Any]:
-    """Temp tables every FT query reads: fraud_buyer_groups, fraud_orders (with each order's
-    group_id), fraud_order_products (order x product) and fraud_tracking_validity."""
+    """Temp tables the FT queries read: fraud_buyer_groups, fraud_orders (with each order's
+    group_id), fraud_order_products (order x product), fraud_reviews (normalised texts),
+    fraud_parcel_scans (first scan and delivered zip per tracking number) and
+    fraud_tracking_validity (the malformed numbers of the examined orders)."""
     p = ctx.params["fraud"]
     start, end = window(ctx.as_of, p["window_days"])
     con = ctx.con
@@ -78,9 +80,13 @@ def prepare(ctx) -> dict[str, Any]:
     del links, buyers
     con.execute("CREATE OR REPLACE TEMP TABLE fraud_orders AS " + _sql(ctx, "orders_in_window"), w)
     con.execute("CREATE OR REPLACE TEMP TABLE fraud_order_products AS " + _sql(ctx, "order_products"))
+    con.execute("CREATE OR REPLACE TEMP TABLE fraud_reviews AS " + _sql(ctx, "reviews_in_window"))
+    con.execute("CREATE OR REPLACE TEMP TABLE fraud_parcel_scans AS " + _sql(ctx, "parcel_scans"),
+                {"scan_statuses": p["tracking"]["scan_statuses"], "window_end": end})
     pairs = ctx.frame("fraud/tracking_numbers")
-    _temp_table(ctx, "fraud_tracking_validity",
-                tracking.validity(pairs, p["tracking"].get("unknown_carrier_patterns") or {}))
+    verdicts = tracking.validity(pairs, p["tracking"].get("unknown_carrier_patterns") or {})
+    # only the malformed numbers are looked up again (tracking_anomalies.sql)
+    _temp_table(ctx, "fraud_tracking_validity", verdicts.filter(~pl.col("valid")))
     return {"start": start, "end": end}
 
 
@@ -120,6 +126,21 @@ def dense_block_hits(ctx) -> pl.DataFrame:
 
 def fake_transactions(ctx) -> dict[str, pl.DataFrame]:
     """fake_transactions (CONTRACT.md) plus the roll-ups fraud_groups and fraud_shops."""
+    import duckdb
+    from .. import catalog
+    if not isinstance(ctx.con, duckdb.DuckDBPyConnection):
+        return _fake_transactions(ctx)
+    # bounded memory: DuckDB spills instead of growing past its share (the default, 80 % of the
+    # machine, plus the Python-side frames got a 10M-order run killed); restored afterwards
+    previous = catalog.bound_memory(ctx.con)
+    try:
+        return _fake_transactions(ctx)
+    finally:
+        if previous:
+            ctx.con.execute(f"SET memory_limit = '{previous}'")
+
+
+def _fake_transactions(ctx) -> dict[str, pl.DataFrame]:
     p = ctx.params["fraud"]
     w = prepare(ctx)
     binds = _bindings(p, w["start"], w["end"])

@@ -66,10 +66,14 @@ def fast_valid(codes: pl.Series, numbers: pl.Series) -> pl.Series:
     """True where `numbers[i]` is a valid number of courier `codes[i]` by FAST_FORMATS (check digit
     included), False where the fast path cannot prove it (the package must judge those)."""
     df = pl.DataFrame({"code": codes, "n": numbers}).with_row_index("row")
+    by_code = df.filter(pl.col("code").is_in(list(FAST_FORMATS))).partition_by("code", as_dict=True)
     proven = []
     for code, (regex, start, length, kind, prm) in FAST_FORMATS.items():
         # each format's arithmetic runs only on the numbers of its courier that fit its pattern
-        sub = df.filter((pl.col("code") == code) & pl.col("n").str.contains(f"^(?:{regex})$"))
+        sub = by_code.get((code,))
+        if sub is None:
+            continue
+        sub = sub.filter(pl.col("n").str.contains(f"^(?:{regex})$"))
         if not sub.height:
             continue
         n = pl.col("n")
@@ -170,9 +174,10 @@ def validity(pairs: pl.DataFrame, patterns: dict[str, str]) -> pl.DataFrame:
     known = pairs.filter(pl.col("code").is_in(sorted(KNOWN)))
     out = [_package(known).select("carrier", "tracking_number", (pl.col("reason") == "").alias("valid"), "reason")] \
         if known.height else []
+    unknown = pairs.filter(~pl.col("code").is_in(sorted(KNOWN))).partition_by("carrier", as_dict=True)
     for carrier, regex in (patterns or {}).items():
-        sub = pairs.filter((pl.col("carrier") == carrier.lower()) & ~pl.col("code").is_in(sorted(KNOWN)))
-        if sub.height:
+        sub = unknown.get((carrier.lower(),))
+        if sub is not None and sub.height:
             ok = pl.col("tracking_number").str.strip_chars().str.contains(f"(?i)^(?:{regex.strip('^$')})$")
             out.append(sub.select("carrier", "tracking_number", ok.alias("valid"),
                                   pl.when(ok).then(pl.lit("")).otherwise(pl.lit("wrong format")).alias("reason")))

@@ -4,18 +4,12 @@
 -- the shop's origin_zip. One row per order and check.
 -- Rule ID: FT-LOGISTICS (004 §2.1 "交易物流追踪数据与收/发货地址不一致"; 002 虚假履约
 -- "买家的收货地址与物流目的地不一致", "订单数据与物流数据不一致").
-WITH last_delivered AS (
-    SELECT tracking_number, arg_max(zip, event_at) AS delivered_zip
-    FROM tracking_events
-    WHERE status = 'delivered' AND zip IS NOT NULL
-      AND event_at < CAST($window_end AS TIMESTAMPTZ)
-    GROUP BY tracking_number
-)
+-- The last delivered zip per tracking number comes from fraud_parcel_scans (parcel_scans.sql).
 SELECT o.order_id, o.shop_id, 'FT-LOGISTICS' AS signal, 'delivered_elsewhere' AS check_name,
        CAST($delivered_elsewhere_weight AS DOUBLE) AS weight,
        'delivered to zip ' || d.delivered_zip || ', not the order''s zip ' || o.ship_to_zip AS evidence
 FROM fraud_orders o
-JOIN last_delivered d ON d.tracking_number = o.tracking_number
+JOIN fraud_parcel_scans d ON d.tracking_number = o.tracking_number
 WHERE o.ship_to_zip IS NOT NULL AND d.delivered_zip <> o.ship_to_zip
 UNION ALL
 SELECT o.order_id, o.shop_id, 'FT-LOGISTICS', 'shipped_elsewhere',

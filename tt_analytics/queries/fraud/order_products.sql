@@ -5,9 +5,7 @@
 -- of each of them joining order_lines again. `counted`: the order was not cancelled before
 -- shipping (bulk buying counts only those).
 -- Rule ID: FT-BULK, FT-REVIEW (input).
-SELECT o.order_id, o.shop_id, o.buyer_id, o.group_id, o.created_at, l.product_id,
-       SUM(l.quantity) AS units,
+SELECT o.order_id, o.shop_id, o.buyer_id, o.group_id, o.created_at, l.product_id, l.units,
        (o.cancelled_at IS NULL OR o.shipped_at IS NOT NULL) AS counted
-FROM fraud_orders o
-JOIN order_lines l ON l.order_id = o.order_id
-GROUP BY o.order_id, o.shop_id, o.buyer_id, o.group_id, o.created_at, l.product_id, o.cancelled_at, o.shipped_at
+FROM (SELECT order_id, product_id, SUM(quantity) AS units FROM order_lines GROUP BY order_id, product_id) l
+JOIN fraud_orders o ON o.order_id = l.order_id

@@ -11,30 +11,26 @@
 --     inside (shop, product, rating) and the time window, only for reviews with enough other buyer
 --     groups there, and trigram sets are built once per review, so the comparison stays small.
 -- The time window matters: honest buyers of a popular product do write the same sentence now and
--- then, a farm's orders come in a burst.
+-- then, a farm's orders come in a burst. Reviews are paired within time buckets of the window's
+-- length (same or adjacent bucket), so a popular product's year of reviews is not paired with
+-- itself before the window is checked. Texts come normalised from fraud_reviews.
 -- Rule ID: FT-REVIEW (004 §2.1 "卖家的商品评价不具备任何参考价值或与所发布商品不符").
-WITH normalised AS (
-    SELECT r.review_id, r.order_id, r.shop_id, r.rating, o.created_at AS ordered_at,
-           COALESCE(r.product_id, l.product_id) AS product_id, o.group_id,
-           regexp_replace(lower(r.text), '[^\p{L}\p{N}]+', '', 'g') AS compact,
-           trim(regexp_replace(regexp_replace(lower(r.text), '[^\p{L}\p{N}\s]+', ' ', 'g'), '\s+', ' ', 'g')) AS norm
-    FROM reviews r
-    JOIN fraud_orders o ON o.order_id = r.order_id
-    LEFT JOIN (SELECT l.order_id, min(l.product_id) AS product_id  -- only reviews that name no product
-               FROM fraud_order_products l
-               SEMI JOIN reviews rp ON rp.order_id = l.order_id AND rp.product_id IS NULL
-               GROUP BY l.order_id) l
-           ON l.order_id = r.order_id
-    WHERE r.text IS NOT NULL
+WITH long_texts AS MATERIALIZED (
+    -- time bucket of the window's length: reviews within the window are in the same or adjacent buckets
+    SELECT *, CAST(floor(epoch(ordered_at) / (3600.0 * CAST($duplicate_window_hours AS DOUBLE))) AS BIGINT) AS bucket
+    FROM fraud_reviews
+    WHERE length(compact) >= CAST($duplicate_min_chars AS BIGINT)
 ),
-long_texts AS MATERIALIZED (
-    SELECT * FROM normalised WHERE length(compact) >= CAST($duplicate_min_chars AS BIGINT)
+probes AS MATERIALIZED (  -- each review once per bucket it must be compared with
+    SELECT t.*, t.bucket + near.step AS probe_bucket
+    FROM long_texts t
+    CROSS JOIN (VALUES (-1), (0), (1)) AS near(step)
 ),
 same_text AS (
     SELECT a.review_id, COUNT(DISTINCT b.group_id) AS n_groups
-    FROM long_texts a
+    FROM probes a
     JOIN long_texts b
-      ON a.shop_id = b.shop_id AND a.compact = b.compact AND a.rating = b.rating
+      ON a.shop_id = b.shop_id AND a.compact = b.compact AND a.rating = b.rating AND b.bucket = a.probe_bucket
      AND b.ordered_at BETWEEN a.ordered_at - to_hours(CAST($duplicate_window_hours AS BIGINT))
                           AND a.ordered_at + to_hours(CAST($duplicate_window_hours AS BIGINT))
     GROUP BY a.review_id
@@ -43,9 +39,10 @@ same_text AS (
 window_pairs AS MATERIALIZED (
     -- (review, other review) of the same shop, product and rating from another buyer group in the window
     SELECT a.review_id, b.review_id AS other_review, b.group_id AS other_group
-    FROM long_texts a
+    FROM probes a
     JOIN long_texts b
       ON a.shop_id = b.shop_id AND a.product_id = b.product_id AND a.rating = b.rating
+     AND b.bucket = a.probe_bucket
      AND a.group_id <> b.group_id
      AND b.ordered_at BETWEEN a.ordered_at - to_hours(CAST($duplicate_window_hours AS BIGINT))
                           AND a.ordered_at + to_hours(CAST($duplicate_window_hours AS BIGINT))

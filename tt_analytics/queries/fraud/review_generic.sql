@@ -5,22 +5,10 @@
 -- strong (`generic_burst_weight`) when at least `generic_burst_min_groups` different buyer groups
 -- post such reviews on the same product of a shop within `generic_burst_hours` (a review farm
 -- posting content-free one-liners).
+-- Texts come normalised from fraud_reviews.
 -- Rule ID: FT-REVIEW (004 §2.1 "卖家的商品评价不具备任何参考价值").
-WITH normalised AS (
-    SELECT r.order_id, r.shop_id, r.created_at, o.group_id,
-           COALESCE(r.product_id, l.product_id) AS product_id,
-           trim(regexp_replace(regexp_replace(lower(r.text), '[^\p{L}\p{N}\s]+', ' ', 'g'), '\s+', ' ', 'g')) AS norm
-    FROM reviews r
-    JOIN fraud_orders o ON o.order_id = r.order_id
-    LEFT JOIN (SELECT l.order_id, min(l.product_id) AS product_id  -- only reviews that name no product
-               FROM fraud_order_products l
-               SEMI JOIN reviews rp ON rp.order_id = l.order_id AND rp.product_id IS NULL
-               GROUP BY l.order_id) l
-           ON l.order_id = r.order_id
-    WHERE r.text IS NOT NULL
-),
-generic AS (
-    SELECT * FROM normalised
+WITH generic AS (
+    SELECT order_id, shop_id, created_at, group_id, product_id, norm FROM fraud_reviews
     WHERE length(replace(norm, ' ', '')) <= CAST($generic_max_chars AS BIGINT)
        OR list_contains(CAST($generic_phrases AS VARCHAR[]), norm)
        OR list_has_all(CAST($generic_words AS VARCHAR[]), string_split(norm, ' '))

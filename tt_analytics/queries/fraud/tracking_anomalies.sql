@@ -6,7 +6,8 @@
 -- Rule ID: FT-TRACKING (002 虚假履约 "货运单号无效，货运单号重复，货运单号提24小时后仍未更新物流信息";
 -- 004 §2.1 "交易追踪号码无效或为虚假号码").
 -- reuse: numbers on at least two different addresses (min <> max, cheaper than a distinct count
--- over every number), then counted for those few numbers only
+-- over every number), then counted for those few numbers only; first scans come from
+-- fraud_parcel_scans (parcel_scans.sql)
 WITH parcels AS (
     SELECT tracking_number, COALESCE(ship_to_address_hash, ship_to_zip) AS address
     FROM orders
@@ -19,13 +20,6 @@ reuse AS (
     SELECT tracking_number, COUNT(*) AS n_parcels, COUNT(DISTINCT address) AS n_addresses
     FROM parcels SEMI JOIN reused_numbers USING (tracking_number)
     GROUP BY tracking_number
-),
-first_scan AS (
-    SELECT o.order_id, MIN(e.event_at) AS first_scan_at
-    FROM fraud_orders o
-    JOIN tracking_events e ON e.tracking_number = o.tracking_number
-    WHERE list_contains(CAST($scan_statuses AS VARCHAR[]), e.status)
-    GROUP BY o.order_id
 )
 SELECT o.order_id, o.shop_id, 'FT-TRACKING' AS signal, 'tracking_invalid' AS check_name,
        CAST($invalid_weight AS DOUBLE) AS weight,
@@ -47,7 +41,7 @@ SELECT o.order_id, o.shop_id, 'FT-TRACKING', 'tracking_no_scan', CAST($no_scan_w
                  || ' h after shipping (limit ' || CAST($no_scan_hours AS VARCHAR) || ' h)'
        END
 FROM fraud_orders o
-LEFT JOIN first_scan f ON f.order_id = o.order_id
+LEFT JOIN fraud_parcel_scans f ON f.tracking_number = o.tracking_number
 WHERE o.tracking_number IS NOT NULL AND o.shipped_at IS NOT NULL
   AND o.shipped_at + to_hours(CAST($no_scan_hours AS BIGINT)) <= CAST($window_end AS TIMESTAMPTZ)
   AND (f.first_scan_at IS NULL OR f.first_scan_at > o.shipped_at + to_hours(CAST($no_scan_hours AS BIGINT)))
