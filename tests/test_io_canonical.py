@@ -1,10 +1,12 @@
 """Canonical CSV/Parquet ingest: types, rejected rows, dedupe on re-ingest and overlap, layout."""
 
+import datetime as dt
+
 import duckdb
 import polars as pl
 import pytest
 
-from tt_analytics import catalog
+from tt_analytics import catalog, schema
 from tt_analytics.errors import InputError
 from tt_analytics.io import ingest
 from io_helpers import secret, write_text as write, table as rows  # noqa: F401 (secret: autouse fixture)
@@ -122,3 +124,94 @@ def test_written_parquet_has_schema_types(tmp_path):
                  for i in range(22))
     assert types["created_at"] == "TIMESTAMP WITH TIME ZONE" and types["order_id"] == "VARCHAR"
     assert types["amount"] == "DOUBLE"
+
+
+# --- Parquet at scale: streamed through DuckDB, same accounting as CSV ------------------------
+
+def _orders_parquet(path, order_ids, created_at, amount=None):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    n = len(order_ids)
+    pl.DataFrame({"order_id": order_ids, "shop_id": ["s1"] * n, "buyer_id": ["b1"] * n, "created_at": created_at,
+                  "amount": amount if amount is not None else [1.0] * n}).write_parquet(path)
+    return path
+
+
+def test_parquet_is_never_read_whole_into_memory(tmp_path, monkeypatch):
+    """Canonical Parquet goes through DuckDB (read where it is, COPY into the part file): a
+    loader that fell back to reading whole files into Polars would fail here."""
+    def whole_file(*a, **k):
+        raise AssertionError("canonical ingest read a whole Parquet file into memory")
+    monkeypatch.setattr(pl, "read_parquet", whole_file)
+    monkeypatch.setattr(pl, "scan_parquet", whole_file)
+    src = _orders_parquet(tmp_path / "in" / "orders.parquet", ["1", "2"],
+                          pl.Series([dt.datetime(2026, 1, 1, 10), dt.datetime(2026, 1, 2, 10)]).dt.replace_time_zone("UTC"))
+    summary = ingest([src], tmp_path / "data")
+    assert summary.select("rows_read", "rows_written", "rows_rejected").row(0) == (2, 2, 0)
+    monkeypatch.undo()
+    assert rows(tmp_path / "data", "orders")["order_id"].to_list() == ["1", "2"]
+
+
+def test_parquet_bad_values_are_rejected_with_file_row_and_column(tmp_path):
+    """A Parquet column of the wrong type (text timestamps): the rows that do not cast are kept in
+    _rejected/ with their 1-based row in their file, the file and the reason; the others load."""
+    folder = tmp_path / "in" / "orders"
+    _orders_parquet(folder / "part-0.parquet", ["1", "2", "3"], ["2026-01-01 10:00:00", "soon", "2026-01-03 00:00:00"])
+    _orders_parquet(folder / "part-1.parquet", ["4", "5"], ["never", "2026-01-05 00:00:00"], amount=["1", "x"])
+    summary = ingest([folder], tmp_path / "data")
+    assert summary.select("rows_read", "rows_written", "rows_rejected").row(0) == (5, 2, 3)
+    assert "column 'created_at': expected timestamp: 2" in summary["reasons"][0]
+    assert "column 'amount': expected float: 1" in summary["reasons"][0]
+    rejected = pl.read_parquet(next((tmp_path / "data" / "_rejected").glob("*.parquet")))
+    assert rejected.select("_file", "_row", "order_id", "created_at", "_reason").rows() == [
+        ("orders/part-0.parquet", 2, "2", "soon", "column 'created_at': expected timestamp"),
+        ("orders/part-1.parquet", 1, "4", "never", "column 'created_at': expected timestamp"),
+        ("orders/part-1.parquet", 2, "5", "2026-01-05 00:00:00", "column 'amount': expected float"),
+    ]
+    assert sorted(rows(tmp_path / "data", "orders")["order_id"]) == ["1", "3"]
+
+
+def test_parquet_duplicate_keys_across_parts_keep_the_last_file_and_keep_row_order(tmp_path):
+    folder = tmp_path / "in" / "orders"
+    ts = pl.Series([dt.datetime(2026, 1, d, 10) for d in (1, 2, 3)]).dt.replace_time_zone("UTC")
+    _orders_parquet(folder / "part-0.parquet", ["3", "1", "2"], ts, amount=[3.0, 1.0, 2.0])
+    _orders_parquet(folder / "part-1.parquet", ["5", "1", "4"], ts, amount=[5.0, 10.0, 4.0])
+    summary = ingest([folder], tmp_path / "data")
+    assert summary.select("rows_read", "rows_written", "rows_rejected").row(0) == (6, 5, 1)
+    rejected = pl.read_parquet(next((tmp_path / "data" / "_rejected").glob("*.parquet")))
+    assert rejected.select("_file", "_row", "order_id", "_reason").rows() == [
+        ("orders/part-0.parquet", 2, "1", "duplicate order_id in the input (the later row is kept)")]
+    part = pl.read_parquet(next((tmp_path / "data" / "orders").glob("part-*.parquet")))
+    # source order (file by file, row by row): validation's row numbers depend on it
+    assert part.select("order_id", "amount").rows() == [("3", 3.0), ("2", 2.0), ("5", 5.0), ("1", 10.0), ("4", 4.0)]
+    assert part.columns == [c.name for c in schema.table("orders").columns]
+
+
+def test_folder_mixing_csv_and_parquet_parts(tmp_path):
+    folder = tmp_path / "in" / "orders"
+    _orders_parquet(folder / "a.parquet", ["1"], pl.Series([dt.datetime(2026, 1, 1)]).dt.replace_time_zone("UTC"))
+    write(folder / "b.csv", "order_id,shop_id,buyer_id,created_at\n2,s1,b1,2026-01-02 00:00:00\n3,s1,b1,later\n")
+    summary = ingest([folder], tmp_path / "data")
+    assert summary.select("rows_read", "rows_written", "rows_rejected").row(0) == (3, 2, 1)
+    rejected = pl.read_parquet(next((tmp_path / "data" / "_rejected").glob("*.parquet")))
+    assert rejected.select("_file", "_row", "order_id").rows() == [("orders/b.csv", 3, "3")]
+    assert rows(tmp_path / "data", "orders")["order_id"].to_list() == ["1", "2"]
+
+
+def test_truncated_parquet_is_a_clear_error_naming_the_file(tmp_path):
+    src = _orders_parquet(tmp_path / "in" / "orders.parquet", ["1"], ["2026-01-01 00:00:00"])
+    src.write_bytes(src.read_bytes()[:40])
+    with pytest.raises(InputError) as e:
+        ingest([src], tmp_path / "data")
+    assert "Parquet" in str(e.value) and e.value.file == str(src)
+    assert not (tmp_path / "data" / "orders").exists()
+
+
+def test_reingest_of_an_overlapping_parquet_export_replaces_rows_by_streaming(tmp_path):
+    ts = pl.Series([dt.datetime(2026, 1, d) for d in (1, 2)]).dt.replace_time_zone("UTC")
+    first = _orders_parquet(tmp_path / "in" / "a" / "orders.parquet", ["1", "2"], ts, amount=[1.0, 2.0])
+    second = _orders_parquet(tmp_path / "in" / "b" / "orders.parquet", ["2", "3"], ts, amount=[20.0, 3.0])
+    ingest([first], tmp_path / "data")
+    summary = ingest([second], tmp_path / "data")
+    assert summary["rows_replaced"].to_list() == [1]
+    got = rows(tmp_path / "data", "orders")
+    assert got.select("order_id", "amount").rows() == [("1", 1.0), ("2", 20.0), ("3", 3.0)]

@@ -432,3 +432,59 @@ def test_unexpected_predicates_cover_every_row_level_expectation_type():
         v.unexpected_predicate({"type": "unexpected_rows_expectation",
                                 "kwargs": {"unexpected_rows_query": "SELECT 1"}, "meta": {}}, "b")
     assert isinstance(duckdb.__version__, str)
+
+
+# ---------------------------------------------------------------------------------------------
+# Bounded memory
+
+def test_keyless_table_exact_duplicates_with_nulls(tmp_path):
+    """Keyless tables: exact duplicates are found among rows sharing a hash of every column, nulls
+    included; a row differing in one column is not a duplicate."""
+    data = write(tmp_path / "data", {"tracking_events.csv": "tracking_number,event_at,status,zip\n"
+                                     "T1,2026-11-01,delivered,\n"          # 2
+                                     "T1,2026-11-01,delivered,\n"          # 3 exact duplicate of 2 (null zip)
+                                     "T1,2026-11-01,delivered,90210\n"     # 4 differs only in zip
+                                     "T2,2026-11-01,in_transit,1\n"})      # 5
+    out = tmp_path / "out"
+    report, con = run(data, out)
+    assert reasons_by_row(quarantine(out, "tracking_events")) == {3: "exact duplicate of line 2 (the first copy is kept)"}
+    assert con.execute("SELECT count(*) FROM tracking_events").fetchone()[0] == 3
+
+
+def test_memory_is_capped_during_validation_and_restored_after(tmp_path, monkeypatch):
+    """Validation caps DuckDB's memory (spilling to a temp folder) and gives the caller's
+    connection its own limit back; TT_ANALYTICS_MEMORY_LIMIT chooses the cap."""
+    monkeypatch.setenv(catalog.MEMORY_LIMIT_ENV, "300MB")
+    data = write(tmp_path / "data", {"shops.csv": SHOPS})
+    con = catalog.connect()
+    default = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+    seen = []
+    real = v._validate_into
+    monkeypatch.setattr(v, "_validate_into", lambda c, *a: seen.append(
+        c.execute("SELECT current_setting('memory_limit'), current_setting('temp_directory')").fetchall()[0])
+        or real(c, *a))
+    v.validate_into(con, data, None, data_docs=False)
+    (limit, temp), = seen
+    assert limit == "286.1 MiB" and temp.endswith("tt_analytics_duckdb")  # DuckDB shows 300 MB in MiB
+    assert con.execute("SELECT current_setting('memory_limit')").fetchone()[0] == default
+    con.execute("SET memory_limit = '2GB'")
+    v.validate_into(con, data, None, data_docs=False)
+    # DuckDB shows a limit rounded to 0.1 of its unit, and that is what can be set back
+    assert con.execute("SELECT current_setting('memory_limit')").fetchone()[0] in ("1.7 GiB", "1.8 GiB")
+    assert catalog.memory_limit() == "300MB"
+    monkeypatch.delenv(catalog.MEMORY_LIMIT_ENV)
+    assert catalog.memory_limit().endswith("MB")
+
+
+def test_accepted_rows_are_views_over_the_source_files(tmp_path):
+    """At scale nothing is copied: each canonical relation is a view (over the Parquet files, with
+    the quarantine as an anti-join), and the failing rows alone are kept in tables."""
+    data = tmp_path / "data"
+    data.mkdir()
+    pq.write_table(pa.table({"shop_id": ["s1", "s2", "s3"], "platform": ["tiktok", "douyin", "mars"],
+                             "region": ["US", "CN", "US"], "status": ["active"] * 3}), data / "shops.parquet")
+    report, con = run(data)
+    kinds = dict(con.execute("SELECT table_name, table_type FROM information_schema.tables").fetchall())
+    assert kinds["shops"] == "VIEW" and kinds["_v_shops"] == "VIEW"
+    assert con.execute("SELECT count(*) FROM _v_shops_bad").fetchone()[0] == 1
+    assert con.execute("SELECT count(*) FROM _v_shops_quarantine").fetchone()[0] == 1

@@ -127,6 +127,14 @@ def bound_memory(con: duckdb.DuckDBPyConnection, limit: str | None = None) -> st
     return previous
 
 
+def restore_memory(con: duckdb.DuckDBPyConnection, previous: str) -> None:
+    """Give `con` back the limit bound_memory() returned (DuckDB's default exactly, else the
+    limit as DuckDB showed it, rounded to 0.1 of its unit)."""
+    con.execute("RESET memory_limit")
+    if con.execute("SELECT current_setting('memory_limit')").fetchone()[0] != previous:
+        con.execute(f"SET memory_limit = {_lit(previous)}")
+
+
 def columns_of(con: duckdb.DuckDBPyConnection, relation: str) -> list[str]:
     return [r[0] for r in con.execute(f"DESCRIBE {relation}").fetchall()]
 

@@ -623,7 +623,7 @@ def validate_into(con: duckdb.DuckDBPyConnection, data_dir: str | Path, out: str
     try:
         return _validate_into(con, Path(data_dir), out, _as_date(as_of), data_docs)
     finally:
-        con.execute(f"SET memory_limit = {_lit(previous_limit)}")
+        catalog.restore_memory(con, previous_limit)
 
 
 def _validate_into(con: duckdb.DuckDBPyConnection, data_dir: Path, out: str | Path | None, as_of: dt.date | None,
