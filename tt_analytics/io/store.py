@@ -14,6 +14,10 @@ bytes. Dedupe semantics:
   `_reason` and the raw columns as text, personal data hashed) and
   `_original_text/part-<source>.parquet` (the export's free text behind a mapped code, e.g.
   the Cancel Reason).
+
+A table arrives as a Polars frame (raw exports) or as a `Pending` DuckDB query (canonical
+Parquet, never read into memory); both the new part and any part rewritten without the rows it
+loses are written by DuckDB `COPY ... TO`, streaming, on a connection with capped memory.
 """
 from __future__ import annotations
 
@@ -21,9 +25,8 @@ import hashlib
 import os
 import re
 import shutil
-from pathlib import Path
-
 from dataclasses import dataclass
+from pathlib import Path
 
 import duckdb
 import polars as pl
