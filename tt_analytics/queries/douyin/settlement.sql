@@ -41,4 +41,5 @@ SELECT order_id, shop_id, confirmed_on, payout_on,
        payout_on > $as_of AS pending,
        CASE WHEN closed_at IS NOT NULL AND closed_at <= $as_of THEN payout_on > closed_at END AS pending_at_closure
 FROM paid
-ORDER BY shop_id, payout_on, order_id
+-- no ORDER BY: one row per confirmed order of the whole history (millions at scale); sorting them
+-- would cost as much as computing them, and every reader filters or aggregates
