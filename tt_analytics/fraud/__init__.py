@@ -65,19 +65,16 @@ def _bindings(p: dict[str, Any], start: dt.datetime, end: dt.datetime) -> dict[s
 
 
 def prepare(ctx) -> dict[str, Any]:
-    """Temp tables the FT queries read: fraud_buyer_groups, fraud_orders (with each order's
-    group_id), fraud_order_products (order x product), fraud_reviews (normalised texts),
+    """Temp tables the FT queries read: fraud_buyer_groups (accounts linked to another account),
+    fraud_orders (with each order's group_id), fraud_order_products (order x product), fraud_reviews (normalised texts),
     fraud_parcel_scans (first scan and delivered zip per tracking number) and
     fraud_tracking_validity (the malformed numbers of the examined orders)."""
     p = ctx.params["fraud"]
     start, end = window(ctx.as_of, p["window_days"])
     con = ctx.con
     w = {"window_start": start, "window_end": end}
-    links = ctx.frame("fraud/identity_links", **w, **p["groups"])
-    buyers = con.sql("SELECT DISTINCT buyer_id FROM orders WHERE created_at >= CAST($window_start AS TIMESTAMPTZ) "
-                     "AND created_at < CAST($window_end AS TIMESTAMPTZ)", params=w).pl()["buyer_id"]
-    _temp_table(ctx, "fraud_buyer_groups", groups.buyer_groups(buyers, links))
-    del links, buyers
+    # linked accounts only: a buyer without a row is a group of its own (orders_in_window.sql)
+    _temp_table(ctx, "fraud_buyer_groups", groups.linked_groups(ctx.frame("fraud/identity_links", **w, **p["groups"])))
     con.execute("CREATE OR REPLACE TEMP TABLE fraud_orders AS " + _sql(ctx, "orders_in_window"), w)
     con.execute("CREATE OR REPLACE TEMP TABLE fraud_order_products AS " + _sql(ctx, "order_products"))
     con.execute("CREATE OR REPLACE TEMP TABLE fraud_reviews AS " + _sql(ctx, "reviews_in_window"))

@@ -3,7 +3,9 @@
 The links (buyer, identifier) come from SQL (queries/fraud/identity_links.sql); the groups are
 the connected components of that bipartite graph, computed in one vectorised call
 (scipy.sparse.csgraph.connected_components). A group is named after its smallest buyer_id, so
-the name is stable across runs.
+the name is stable across runs. `linked_groups` returns only the accounts that share an
+identifier with another account: every other buyer is a group of its own (group_id = buyer_id),
+which the SQL fills in, so millions of one-account groups never reach Python.
 """
 from __future__ import annotations
 
@@ -29,3 +31,9 @@ def buyer_groups(buyers: pl.Series, links: pl.DataFrame) -> pl.DataFrame:
     _, labels = connected_components(graph, directed=False)
     out = pl.DataFrame({"buyer_id": buyer_ids, "component": labels[:n_b]})
     return out.with_columns(pl.col("buyer_id").min().over("component").alias("group_id")).select("buyer_id", "group_id")
+
+
+def linked_groups(links: pl.DataFrame) -> pl.DataFrame:
+    """(buyer_id, group_id) for the buyers in `links` (buyer_id, identifier): the accounts linked to
+    at least one other account. Buyers not in `links` are their own group."""
+    return buyer_groups(links["buyer_id"], links)

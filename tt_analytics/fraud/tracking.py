@@ -160,11 +160,15 @@ def _package(pairs: pl.DataFrame) -> pl.DataFrame:
             except OSError:
                 pass
     out = pl.concat([fast, rest.join(cached, on=["code", "tracking_number"], how="left")])
+    # national posts' S10 numbers must end in their country code (string work on those rows only)
+    national = pl.col("carrier").is_in(list(S10_COUNTRY))
+    posts, others = out.filter(national), out.filter(~national)
     country = pl.col("carrier").replace_strict(S10_COUNTRY, default=None)
-    wrong_country = country.is_not_null() & (pl.col("reason") == "") & ~pl.col("tracking_number").str.strip_chars() \
-        .str.to_uppercase().str.ends_with(country.fill_null(""))
-    return out.with_columns(pl.when(wrong_country).then(pl.format("not a {} number (no {} suffix)", "carrier", country))
-                            .otherwise(pl.col("reason")).alias("reason"))
+    wrong_country = (pl.col("reason") == "") & ~pl.col("tracking_number").str.strip_chars() \
+        .str.to_uppercase().str.ends_with(country)
+    posts = posts.with_columns(pl.when(wrong_country).then(pl.format("not a {} number (no {} suffix)", "carrier", country))
+                               .otherwise(pl.col("reason")).alias("reason"))
+    return pl.concat([others, posts])
 
 
 def validity(pairs: pl.DataFrame, patterns: dict[str, str]) -> pl.DataFrame:
