@@ -36,19 +36,23 @@ p AS (
     FROM periods
 ),
 completed AS (
+    -- completed orders counted per shop, local completion day and cancellation day, so that a
+    -- series of dates joins day counts to its windows, not every order to every date
     SELECT o.shop_id,
            CAST((CASE WHEN $completion_column = 'delivered_at' THEN o.delivered_at ELSE o.completed_at END)
                 AT TIME ZONE z.tz AS DATE) AS completed_day,
-           CAST(o.cancelled_at AT TIME ZONE z.tz AS DATE) AS cancel_day
+           CAST(o.cancelled_at AT TIME ZONE z.tz AS DATE) AS cancel_day,
+           count(*) AS orders
     FROM orders o
     JOIN shop_zones z ON z.shop_id = o.shop_id
     WHERE z.platform = 'tiktok' AND list_contains($regions, z.region)
       -- the window starts at most orders_days - 1 days before an as-of date (its end is the as-of
       -- date or the period's end, which is later): skips row groups completed before
       AND (CASE WHEN $completion_column = 'delivered_at' THEN o.delivered_at ELSE o.completed_at END) >= $orders_since
+    GROUP BY ALL
 ),
 orders_done AS (
-    SELECT p.shop_id, p.as_of, count(c.completed_day) AS completed_orders
+    SELECT p.shop_id, p.as_of, CAST(coalesce(sum(c.orders), 0) AS BIGINT) AS completed_orders
     FROM p
     LEFT JOIN completed c
       ON c.shop_id = p.shop_id
