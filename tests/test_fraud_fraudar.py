@@ -61,3 +61,44 @@ def test_buyer_groups_are_connected_components_of_shared_identifiers():
     g = dict(groups.buyer_groups(buyers, links).iter_rows())
     assert g["a"] == g["b"] == g["c"] == "a"  # a-b share an address, b-c a device: one group
     assert g["d"] == "d" and g["e"] == "e"
+
+
+def test_batched_peeling_removes_a_least_weighted_node_at_every_step():
+    # reference: one node at a time on a dense matrix; the batched peel must remove, at every step,
+    # a node of least weighted degree (ties allowed) and report the best prefix's g = f / |S|
+    rng = np.random.default_rng(3)
+    for t in range(60):
+        n_rows, n_cols, m = int(rng.integers(1, 40)), int(rng.integers(1, 20)), int(rng.integers(1, 120))
+        r, c = rng.integers(0, n_rows, m), rng.integers(0, n_cols, m)
+        w = rng.choice([1.0, 0.5, 1 / np.log(7)], m) if t % 2 else rng.random(m)
+        block, order = fraudar._peel(r, c, w, n_rows, n_cols)
+        dense = np.zeros((n_rows, n_cols))
+        np.add.at(dense, (r, c), w)
+        alive = np.ones(n_rows + n_cols, dtype=bool)
+        best = dense.sum() / (n_rows + n_cols)
+        assert sorted(order.tolist()) == list(range(n_rows + n_cols))
+        for node in order:
+            degree = np.r_[dense[:, alive[n_rows:]].sum(axis=1), dense[alive[:n_rows], :].sum(axis=0)]
+            assert degree[node] <= degree[alive].min() + 1e-9
+            alive[node] = False
+            if alive.any():
+                best = max(best, dense[np.ix_(alive[:n_rows], alive[n_rows:])].sum() / alive.sum())
+        assert abs(block.score - best) < 1e-9
+
+
+def test_shop_blocks_takes_one_shops_edges_with_ids_in_any_order():
+    r, c, pop, n_rows, n_cols, true_rows, true_cols = planted(11, camouflage=True)
+    groups = np.array([f"g{i:04d}" for i in r])
+    products = np.array([f"p{j:03d}" for j in c])
+    cells = fraudar.shop_blocks(groups, products, pop, c=5, max_blocks=1, min_groups=5, min_products=3,
+                                min_density=0.3)
+    shuffle = np.random.default_rng(0).permutation(len(r))
+    again = fraudar.shop_blocks(groups[shuffle], products[shuffle], pop[shuffle], c=5, max_blocks=1, min_groups=5,
+                                min_products=3, min_density=0.3)
+    assert cells.sort("group_id", "product_id").equals(again.sort("group_id", "product_id"))
+    found = {int(g[1:]) for g in cells["group_id"].unique()}
+    assert len(found & true_rows) >= 0.9 * len(true_rows) and len(found - true_rows) <= 0.1 * len(found)
+    assert set(cells.columns) == set(fraudar.CELL_SCHEMA) and cells["block"].unique().to_list() == [0]
+    assert cells.height == cells["n_groups"][0] * cells["n_products"][0]
+    none = fraudar.shop_blocks(groups, products, pop, min_groups=len(true_rows) * 10)
+    assert none.height == 0 and none.schema == pl.Schema(fraudar.CELL_SCHEMA)

@@ -188,6 +188,21 @@ def test_bulk_buying_by_a_group_sharing_a_device_not_by_a_household_or_loyal_buy
     assert "6 orders (6 units) of product p2 in 3 days from 3 accounts sharing 3 addresses, 3 phones and 1 device" in e
 
 
+def test_bulk_buying_shop_norm_counts_peaks_in_one_window_and_interpolates_the_median():
+    # the shop's 22 (group, product) pairs: 11 with a peak of 1 order (10 one-off buyers and a buyer
+    # whose 2 orders are 30 days apart: one per 7-day window), 10 with 2 orders in a day, and the
+    # ring: median (1 + 2) / 2 = 1.5, MAD 0.5. Counting the spread buyer's 2 orders as one peak
+    # would make the median 2.0.
+    spread = [order("s0", "spread", -800), order("s1", "spread", -60)]
+    pairs = [order(f"d{i}{k}", f"two{i}", 300 + 3 * i + 20 * k) for i in range(10) for k in range(2)]
+    ring = [order(f"r{i}", f"ring{i % 3}", 100 + i * 12, buyer_device_hash="dev-ring") for i in range(6)]
+    products = {o["order_id"]: [("p2", 1)] for o in ring}
+    got = flagged(run(build(base() + spread + pairs + ring, products=products)))
+    assert set(got) == {f"r{i}" for i in range(6)}
+    assert "6 orders (6 units) of product p2 in 3 days from 3 accounts sharing 3 addresses, 3 phones and 1 device " \
+           "(the shop's usual buyer: 1.5 order, 1.5 units)" in got["r0"]["explanation"]
+
+
 def test_bulk_buying_by_quantity():
     orders = base() + [order("q1", "big", 50)]
     got = flagged(run(build(orders, products={"q1": [("p1", 40)]})))
