@@ -55,10 +55,18 @@ def ingest(paths: List[Path] = typer.Argument(..., help="Export files or folders
 @app.command()
 def validate(data_dir: Path = typer.Argument(..., help="Data folder of canonical tables."),
              out: Path = typer.Option(..., "--out", help="Where validation.parquet, quarantine/ and data_docs/ go."),
-             as_of: Optional[str] = typer.Option(None, help="As-of date for the freshness check (YYYY-MM-DD).")):
+             as_of: Optional[str] = typer.Option(None, help="As-of date for the freshness check (YYYY-MM-DD)."),
+             engine: str = typer.Option("duckdb", help="duckdb (one machine) or spark (docs/spark.md)."),
+             spark_master: Optional[str] = typer.Option(None, help="Spark master URL; default local[*] "
+                                                        "(or the Spark Connect endpoint in SPARK_REMOTE).")):
     """Check every table with its Great Expectations suite; quarantine bad rows."""
-    from .validate import validate as do_validate
-    report = do_validate(data_dir, out, as_of=_date(as_of, "--as-of"))
+    from .engines import check_engine
+    if check_engine(engine) == "spark":
+        from .engines.spark_validate import validate as do_validate
+        report = do_validate(data_dir, out, as_of=_date(as_of, "--as-of"), spark_master=spark_master)
+    else:
+        from .validate import validate as do_validate
+        report = do_validate(data_dir, out, as_of=_date(as_of, "--as-of"))
     print_frame(report.summary, title="Rows in = accepted + quarantined")
     console.print(f"Data Docs: {report.data_docs}")
     if report.failed:
@@ -81,15 +89,14 @@ def evaluate(data_dir: Path = typer.Argument(..., help="Data folder of canonical
     """Compute every output table for all shops as of a date (or a series of dates)."""
     from .engines import check_engine
     check_engine(engine)
-    if engine != "duckdb" and (date_from or date_to):
-        raise InputError("series mode (--from/--to) runs on DuckDB only for now; drop --engine spark")
     if date_from or date_to:
         from .series import evaluate_series
         start, end = _date(date_from, "--from"), _date(date_to, "--to")
         if not (start and end):
             raise InputError("series mode needs both --from and --to")
         res = evaluate_series(data_dir, start, end, every=every, out=out, rules_dir=rules,
-                              validate=not skip_validation, database=database)
+                              validate=not skip_validation, database=database, engine=engine,
+                              spark_master=spark_master)
     else:
         from .evaluate import evaluate as do_evaluate
         day = _date(as_of, "--as-of") or dt.date.today()
@@ -136,10 +143,16 @@ def synth(out: Path = typer.Option(..., "--out", help="Data folder to write."),
 def report(data_dir: Path = typer.Argument(..., help="Data folder of canonical tables."),
            as_of: Optional[str] = typer.Option(None, help="As-of date; default today."),
            out: Path = typer.Option(..., "--out", help="Report folder; each run goes to OUT/<as_of>/."),
-           code: bool = typer.Option(True, "--code/--no-code", help="Show or hide the code cells in the HTML pages.")):
+           code: bool = typer.Option(True, "--code/--no-code", help="Show or hide the code cells in the HTML pages."),
+           engine: str = typer.Option("duckdb", help="Engine of the validate and evaluate steps: duckdb or spark "
+                                      "(docs/spark.md); the notebooks read the outputs with DuckDB."),
+           spark_master: Optional[str] = typer.Option(None, help="Spark master URL; default local[*] "
+                                                      "(or the Spark Connect endpoint in SPARK_REMOTE).")):
     """Validate, evaluate and run every notebook with papermill into an HTML report."""
+    from .engines import check_engine
     from .report import build_report
-    index = build_report(data_dir, _date(as_of, "--as-of") or dt.date.today(), out, show_code=code)
+    index = build_report(data_dir, _date(as_of, "--as-of") or dt.date.today(), out, show_code=code,
+                         engine=check_engine(engine), spark_master=spark_master)
     console.print(f"Report: {index}")
 
 

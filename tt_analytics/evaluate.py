@@ -17,7 +17,7 @@ from typing import Any, Callable
 import duckdb
 import polars as pl
 
-from . import catalog, params, schema
+from . import catalog, params
 
 QUERIES_DIR = Path(__file__).parent / "queries"
 
@@ -179,20 +179,8 @@ def evaluate(data_dir: str | Path, as_of: dt.date | str, *, out: str | Path | No
     from . import engines
     as_of = params._as_date(as_of)
     prm = params.load(as_of, rules_dir)
-    con = catalog.connect()
-    if validate:
-        from .validate import validate_into
-        validate_into(con, data_dir, out, as_of=as_of)
-    elif engine == "duckdb":
-        catalog.attach(con, data_dir)
-    if engine != "duckdb":
-        # validation runs on DuckDB (one machine); Spark gets the accepted rows, or reads the files itself
-        duck, con = con, engines.connect(engine, spark_master=spark_master)
-        if validate:
-            for table in schema.TABLES:
-                con.register(table, duck.sql(f"SELECT * FROM {table}").pl())
-        else:
-            engines.attach(con, data_dir)
+    # validated on the engine itself (the same suites on Spark), or the files read as they are
+    con = engines.ready(engine, data_dir, out=out, as_of=as_of, validate=validate, spark_master=spark_master)
     results = run(con, as_of, prm, outputs, rules_dir=Path(rules_dir) if rules_dir else None)
     if out is not None:
         write(results, out, database, data_dir)

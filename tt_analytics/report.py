@@ -167,7 +167,7 @@ li{{margin-bottom:1rem}} .ok{{color:#1a7f37}} .fail{{color:#cf222e;font-weight:b
 
 
 def trend_series(data_dir: Path, as_of: dt.date, out: Path, days: int = TREND_DAYS,
-                 every: str = "week") -> Path | None:
+                 every: str = "week", engine: str = "duckdb", spark_master: str | None = None) -> Path | None:
     """The series run behind the notebooks' trend charts, computed once for all of them; None when
     this installation has no series mode (the notebooks then say the trends are not shown)."""
     try:
@@ -176,18 +176,21 @@ def trend_series(data_dir: Path, as_of: dt.date, out: Path, days: int = TREND_DA
         return None
     import duckdb
 
+    from .engines.spark import SparkQueryError
+
     start = as_of - dt.timedelta(days=days)
+    on = {"engine": engine, "spark_master": spark_master}
     try:  # the single-date run has just validated this folder: skip the checks when the rows cast
-        evaluate_series(data_dir, start, as_of, every=every, out=out, validate=False, outputs=SERIES_OUTPUTS)
-    except duckdb.Error:  # a row that does not cast: validate, so quarantined rows stay out
-        evaluate_series(data_dir, start, as_of, every=every, out=out, validate=True, outputs=SERIES_OUTPUTS)
+        evaluate_series(data_dir, start, as_of, every=every, out=out, validate=False, outputs=SERIES_OUTPUTS, **on)
+    except (duckdb.Error, SparkQueryError):  # a row that does not cast: validate, so quarantined rows stay out
+        evaluate_series(data_dir, start, as_of, every=every, out=out, validate=True, outputs=SERIES_OUTPUTS, **on)
     return out
 
 
 def build_report(data_dir: str | Path, as_of: dt.date | str, out: str | Path, *,
                  outputs: str | Path | None = None, show_code: bool = True,
                  notebooks_dir: str | Path | None = None, only: list[str] | None = None,
-                 kernel_name: str = KERNEL) -> Path:
+                 kernel_name: str = KERNEL, engine: str = "duckdb", spark_master: str | None = None) -> Path:
     """Validate and evaluate `data_dir` as of `as_of` (or use the evaluate run in `outputs`), run
     every notebook into `out/<as_of>/` with an HTML rendering each; return the index page."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -208,14 +211,14 @@ def build_report(data_dir: str | Path, as_of: dt.date | str, out: str | Path, *,
     database = run_dir / "warehouse.duckdb"
     if outputs is None:
         results_dir = run_dir / "outputs"
-        evaluate(data_dir, as_of, out=results_dir, database=database)
+        evaluate(data_dir, as_of, out=results_dir, database=database, engine=engine, spark_master=spark_master)
     else:
         results_dir = Path(outputs).resolve()
         if not any(results_dir.glob("*.parquet")):
             raise InputError(f"no evaluate outputs (*.parquet) in {results_dir}", file=str(results_dir))
         catalog.write_warehouse(database, data_dir, results_dir)
 
-    series_dir = trend_series(data_dir, as_of, run_dir / "series")
+    series_dir = trend_series(data_dir, as_of, run_dir / "series", engine=engine, spark_master=spark_master)
     parameters = {"data_dir": str(data_dir), "as_of": as_of.isoformat(), "results_dir": str(results_dir),
                   "database": str(database), "series_dir": str(series_dir) if series_dir else None}
     runs: list[NotebookRun] = []

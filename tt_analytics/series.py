@@ -16,7 +16,7 @@ from pathlib import Path
 
 import polars as pl
 
-from . import catalog, params
+from . import params
 from .evaluate import Results, run, write
 from .errors import InputError
 
@@ -73,16 +73,14 @@ def run_series(con, dates: list[dt.date], rules_dir: str | Path | None = None,
 def evaluate_series(data_dir: str | Path, start: dt.date | str, end: dt.date | str, every: str = "day",
                     out: str | Path | None = None, rules_dir: str | Path | None = None,
                     validate: bool = True, database: str | Path | None = None,
-                    outputs: list[str] | None = None) -> Results:
-    """Validate `data_dir` once and compute the TikTok outputs for every date from start to end."""
+                    outputs: list[str] | None = None, engine: str = "duckdb",
+                    spark_master: str | None = None) -> Results:
+    """Validate `data_dir` once and compute the TikTok outputs for every date from start to end
+    (on `engine`: duckdb, or spark, see docs/spark.md)."""
+    from .engines import ready
     start, end = params._as_date(start), params._as_date(end)
     dates = series_dates(start, end, every)
-    con = catalog.connect()
-    if validate:
-        from .validate import validate_into
-        validate_into(con, data_dir, out, as_of=end)
-    else:
-        catalog.attach(con, data_dir)
+    con = ready(engine, data_dir, out=out, as_of=end, validate=validate, spark_master=spark_master)
     results = run_series(con, dates, rules_dir, outputs)
     if out is not None:
         write(results, out, database, data_dir)

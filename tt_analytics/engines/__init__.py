@@ -51,3 +51,21 @@ def attach(con: Any, data_dir: str | Path) -> None:
 
 def is_spark(con: Any) -> bool:
     return type(con).__name__ == "SparkConnection"
+
+
+def ready(engine: str, data_dir: str | Path, *, out: str | Path | None = None, as_of=None,
+          validate: bool = True, spark_master: str | None = None) -> Any:
+    """A connection of `engine` whose canonical tables are ready: validated into it (the quarantine,
+    validation.parquet and Data Docs written to `out`), or, with `validate=False`, the files read
+    as they are. DuckDB: `validate.validate_into` / `catalog.attach`; Spark: the same suites run on
+    Spark (`engines.spark_validate`) / `SparkConnection.attach`."""
+    con = connect(engine, spark_master=spark_master)
+    if validate:
+        if is_spark(con):
+            from .spark_validate import validate_into
+        else:
+            from ..validate import validate_into
+        validate_into(con, data_dir, out, as_of=as_of)
+    else:
+        attach(con, data_dir)
+    return con
