@@ -10,14 +10,15 @@
 -- price < original_price), FS-ONE (no overlapping flash sale of the same product), FS-DURATION
 -- (end - start <= $max_duration_hours).
 WITH sales AS (
-    SELECT f.* FROM flash_sales f JOIN shops s USING (shop_id) WHERE s.platform = 'tiktok'
+    SELECT f.*, f.start_at - CAST($price_history_days AS INTEGER) * INTERVAL 1 DAY AS history_from
+    FROM flash_sales f JOIN shops s USING (shop_id) WHERE s.platform = 'tiktok'
 ), history AS (
     SELECT f.flash_sale_id, min(l.unit_price) AS lowest_price_30d, count(*) AS order_lines_30d
     FROM sales f
     JOIN orders o ON o.shop_id = f.shop_id
     JOIN order_lines l ON l.order_id = o.order_id AND l.product_id = f.product_id
     WHERE o.created_at >= $history_since  -- the earliest sale's history start: skips row groups
-      AND o.created_at >= f.start_at - CAST($price_history_days AS INTEGER) * INTERVAL 1 DAY
+      AND o.created_at >= f.history_from
       AND o.created_at < f.start_at
       AND (o.cancelled_at IS NULL OR o.cancelled_at >= f.start_at)
       AND coalesce(l.is_flash_sale, false) = false
