@@ -207,11 +207,15 @@ def test_truncated_parquet_is_a_clear_error_naming_the_file(tmp_path):
 
 
 def test_reingest_of_an_overlapping_parquet_export_replaces_rows_by_streaming(tmp_path):
-    ts = pl.Series([dt.datetime(2026, 1, d) for d in (1, 2)]).dt.replace_time_zone("UTC")
-    first = _orders_parquet(tmp_path / "in" / "a" / "orders.parquet", ["1", "2"], ts, amount=[1.0, 2.0])
-    second = _orders_parquet(tmp_path / "in" / "b" / "orders.parquet", ["2", "3"], ts, amount=[20.0, 3.0])
+    ts = pl.Series([dt.datetime(2026, 1, d) for d in (1, 2, 3, 4)]).dt.replace_time_zone("UTC")
+    first = _orders_parquet(tmp_path / "in" / "a" / "orders.parquet", ["4", "1", "2", "3"], ts,
+                            amount=[4.0, 1.0, 2.0, 3.0])
+    second = _orders_parquet(tmp_path / "in" / "b" / "orders.parquet", ["2", "5"], ts[:2], amount=[20.0, 5.0])
     ingest([first], tmp_path / "data")
+    old_part = next((tmp_path / "data" / "orders").glob("part-*.parquet"))
     summary = ingest([second], tmp_path / "data")
     assert summary["rows_replaced"].to_list() == [1]
     got = rows(tmp_path / "data", "orders")
-    assert got.select("order_id", "amount").rows() == [("1", 1.0), ("2", 20.0), ("3", 3.0)]
+    assert got.select("order_id", "amount").rows() == [("1", 1.0), ("2", 20.0), ("3", 3.0), ("4", 4.0), ("5", 5.0)]
+    # the older part loses order 2 and keeps the others in their order
+    assert pl.read_parquet(old_part)["order_id"].to_list() == ["4", "1", "3"]

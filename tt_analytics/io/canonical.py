@@ -144,11 +144,13 @@ def load(path: Path, table: str, ctx: Context) -> Loaded:
     written = rows_read - con.execute("SELECT count(*) FROM rejected_rows").fetchall()[0][0] - losers
     canonical = ", ".join(f"{typed[c.name]} AS {_q(c.name)}" if c.name in typed
                           else f"CAST(NULL AS {c.duckdb_type}) AS {_q(c.name)}" for c in t.columns)
-    excluded = "rejected_rows" if not losers else \
-        "(SELECT _fi, _row FROM rejected_rows UNION ALL SELECT _fi, _row FROM duplicate_rows)"
-    keep = "source_rows" if excluded == "rejected_rows" and good == "source_rows" else \
-        f"(SELECT * FROM source_rows ANTI JOIN {excluded} USING (_fi, _row))"
-    loaded.tables[table] = store.Pending(con, f"SELECT {canonical} FROM {keep}", written)
+    if written == rows_read:  # a plain scan: DuckDB keeps the files' row order
+        sql = f"SELECT {canonical} FROM source_rows"
+    else:  # a join does not keep row order: sort back into source order (only when rows were excluded)
+        sql = (f"SELECT {canonical} FROM source_rows ANTI JOIN "
+               f"(SELECT _fi, _row FROM rejected_rows UNION ALL SELECT _fi, _row FROM duplicate_rows) USING (_fi, _row) "
+               f"ORDER BY _fi, _row")
+    loaded.tables[table] = store.Pending(con, sql, written)
     all_rejected_error(files[0] if len(files) == 1 else path, loaded, table)
     return loaded
 

@@ -159,8 +159,9 @@ def write_table(into: Path, table: str, df: pl.DataFrame | Pending, part: str) -
             if hits == total:
                 p.unlink()
             else:
-                _copy(con, f"SELECT * FROM read_parquet({lit}) o WHERE NOT EXISTS "
-                           f"(SELECT 1 FROM new_rows n WHERE {match})", p)
+                # the kept rows in their order (a join does not keep it)
+                _copy(con, f"SELECT * EXCLUDE (file_row_number) FROM read_parquet({lit}, file_row_number=true) o "
+                           f"WHERE NOT EXISTS (SELECT 1 FROM new_rows n WHERE {match}) ORDER BY file_row_number", p)
         if pending:
             _copy(con, df.sql, target)
     finally:
