@@ -32,8 +32,11 @@ WITH lines AS (
 pairs AS MATERIALIZED (
     SELECT shop_id, group_id, product_id, COUNT(*) AS n_lines, SUM(units) AS total_units,
            MIN(created_at) AS first_at, MAX(created_at) AS last_at,
-           MIN(created_at) + CASE WHEN product_id = '*' THEN to_days(CAST($any_product_burst_days AS BIGINT))
-                                  ELSE to_days(CAST($burst_days AS BIGINT)) END < MAX(created_at) AS spread,
+           -- spread: lines further apart than one window (in seconds, with a second's margin: a
+           -- pair called spread by the margin only gets its exact peak from the window below)
+           epoch(MAX(created_at)) - epoch(MIN(created_at))
+               > 86400 * CASE WHEN product_id = '*' THEN CAST($any_product_burst_days AS BIGINT)
+                              ELSE CAST($burst_days AS BIGINT) END - 1 AS spread,
            COUNT(*) >= CAST($min_orders AS BIGINT) OR SUM(units) >= CAST($min_units AS BIGINT) AS can_burst
     FROM lines
     GROUP BY shop_id, group_id, product_id

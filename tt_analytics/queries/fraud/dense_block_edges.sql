@@ -18,17 +18,30 @@ candidate_groups AS (
     HAVING COUNT(*) >= CAST($min_products_per_group AS BIGINT)
 ),
 candidate_shops AS (
-    SELECT shop_id FROM candidate_groups
+    SELECT shop_id, ROW_NUMBER() OVER (ORDER BY shop_id) - 1 AS shop_index
+    FROM candidate_groups
     GROUP BY shop_id
     HAVING COUNT(*) >= CAST($min_groups AS BIGINT)
+),
+-- 0-based numbers of the shop, and of the group and product within the shop (sorted order), for
+-- the integer arrays of the per-shop peeling; numbered on the small tables, then joined
+group_numbers AS (
+    SELECT g.shop_id, g.group_id, ROW_NUMBER() OVER (PARTITION BY g.shop_id ORDER BY g.group_id) - 1 AS group_index
+    FROM candidate_groups g
+    SEMI JOIN candidate_shops USING (shop_id)
+),
+candidate_edges AS (
+    SELECT e.shop_id, e.group_id, e.product_id, s.shop_index, g.group_index
+    FROM edges e
+    JOIN group_numbers g USING (shop_id, group_id)
+    JOIN candidate_shops s USING (shop_id)
+),
+product_numbers AS (
+    SELECT shop_id, product_id, ROW_NUMBER() OVER (PARTITION BY shop_id ORDER BY product_id) - 1 AS product_index
+    FROM (SELECT DISTINCT shop_id, product_id FROM candidate_edges)
 )
-SELECT e.shop_id, e.group_id, e.product_id, p.product_groups,
-       -- 0-based numbers of the shop, and of the group and product within the shop (sorted order)
-       DENSE_RANK() OVER (ORDER BY e.shop_id) - 1 AS shop_index,
-       DENSE_RANK() OVER (PARTITION BY e.shop_id ORDER BY e.group_id) - 1 AS group_index,
-       DENSE_RANK() OVER (PARTITION BY e.shop_id ORDER BY e.product_id) - 1 AS product_index
-FROM edges e
-JOIN candidate_groups USING (shop_id, group_id)
-JOIN candidate_shops USING (shop_id)
+SELECT e.shop_id, e.group_id, e.product_id, p.product_groups, e.shop_index, e.group_index, n.product_index
+FROM candidate_edges e
 JOIN popularity p USING (shop_id, product_id)
-ORDER BY e.shop_id
+JOIN product_numbers n USING (shop_id, product_id)
+ORDER BY e.shop_index
