@@ -153,3 +153,25 @@ def test_gx_on_duckdb_needs_the_compat_override(monkeypatch):
     assert _gx_null_count(con) == (False, 10)
     monkeypatch.setattr(SqlAlchemyExecutionEngine, "execute_query", gx_compat.original_execute_query)
     assert _gx_null_count(con) != (False, 10)
+
+
+def test_gx_reference_checks_read_only_the_keys_its_batches_reference():
+    """GX's cursors see `orders` as the accepted order ids that its batches reference (a temporary
+    view on GX's cursors only): the reference counts stay exact (tested above) and the
+    connection's own `orders` is untouched."""
+    import duckdb
+    from tt_analytics import catalog
+    con = catalog.connect()
+    con.execute("CREATE TABLE orders AS SELECT * FROM (VALUES ('o1'), ('o2'), ('o3')) t(order_id)")
+    con.execute("CREATE TABLE _v_reviews_gx AS SELECT * FROM (VALUES ('o1', 's1'), ('o9', 's1'), (NULL, NULL)) "
+                "t(order_id, shop_id)")
+    con.execute("CREATE TABLE _v_orders_gx AS SELECT 's1' AS shop_id")
+    con.execute("CREATE TABLE shops AS SELECT 's1' AS shop_id UNION ALL SELECT 's2'")
+    setup = v._gx_reference_views(con, {"reviews": ('"_v_reviews_gx"', ""), "orders": ('"_v_orders_gx"', "")})
+    gx_cursor = con.cursor()
+    for statement in setup:
+        gx_cursor.execute(statement)
+    assert gx_cursor.execute("SELECT order_id FROM orders").fetchall() == [("o1",)]
+    assert sorted(gx_cursor.execute("SELECT shop_id FROM shops").fetchall()) == [("s1",)]
+    assert con.execute("SELECT count(*) FROM orders").fetchone()[0] == 3
+    assert isinstance(con, duckdb.DuckDBPyConnection)

@@ -38,9 +38,16 @@ def install() -> None:
     _installed = True
 
 
-def engine_kwargs(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+def engine_kwargs(con: duckdb.DuckDBPyConnection, setup: list[str] | None = None) -> dict[str, Any]:
     """SQLAlchemy `create_engine` kwargs that hand out cursors of `con` (same database, so GX sees
-    its non-temporary tables and views)."""
+    its non-temporary tables and views). `setup`: statements run on each new cursor (temporary
+    views there are seen by GX's queries only, not by `con`)."""
     from duckdb_engine import ConnectionWrapper
 
-    return {"creator": lambda: ConnectionWrapper(con.cursor())}
+    def cursor():
+        c = con.cursor()
+        for statement in setup or []:
+            c.execute(statement)
+        return ConnectionWrapper(c)
+
+    return {"creator": cursor}

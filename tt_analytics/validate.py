@@ -542,6 +542,28 @@ def _gx_batch(con: duckdb.DuckDBPyConnection, st: _Staged) -> tuple[str, str]:
                  f"so unexpected counts are exact but percentages are of the sample. Full counts: validation.parquet.")
 
 
+def _gx_reference_views(con: duckdb.DuckDBPyConnection, batches: dict[str, tuple[str, str]]) -> list[str]:
+    """Statements giving GX's cursors a temporary view per referenced table (`orders`, `shops`)
+    that holds only the referenced keys occurring in the GX batches. The suites' reference
+    queries (`order_id NOT IN (SELECT order_id FROM orders …)`) then give exactly the same
+    answers on those batches while reading a few thousand keys instead of building a hash table
+    of every accepted order for each query (8 such queries took 48 of GX's 116 s at 10M)."""
+    wanted: dict[str, tuple[str, list[str]]] = {}
+    for name, (relation, _) in batches.items():
+        for col, (rt, rc) in schema.table(name).references.items():
+            wanted.setdefault(rt, (rc, []))[1].append(f"SELECT b.{_q(col)} FROM {relation} b")
+    setup = []
+    for rt, (rc, selects) in wanted.items():
+        if any(r != rc for c, (t, r) in ((c, v) for n in batches for c, v in schema.table(n).references.items())
+               if t == rt):
+            continue  # a table referenced by two different columns keeps its full relation
+        keys = _rel(rt, "_gxkeys")
+        con.execute(f"CREATE OR REPLACE TABLE {keys} AS SELECT DISTINCT {_q(rc)} FROM {_q(rt)} "
+                    f"WHERE {_q(rc)} IN ({' UNION '.join(selects)})")
+        setup.append(f"CREATE TEMP VIEW {_q(rt)} AS SELECT * FROM main.{keys}")
+    return setup
+
+
 def run_gx(con: duckdb.DuckDBPyConnection, staged: dict[str, _Staged], suites: dict[str, dict], out: Path,
            as_of: dt.date | None) -> tuple[Path, dict]:
     """Run the suites with Great Expectations on the staged batches (GX's SQL data source on this
@@ -569,8 +591,9 @@ def run_gx(con: duckdb.DuckDBPyConnection, staged: dict[str, _Staged], suites: d
     ctx.add_data_docs_site("tt_analytics", {
         "class_name": "SiteBuilder", "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
         "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs)}})
+    batches = {name: _gx_batch(con, st) for name, st in staged.items()}
     ds = ctx.data_sources.add_sql("data_folder", connection_string="duckdb:///:memory:",
-                                  kwargs=gx_compat.engine_kwargs(con))
+                                  kwargs=gx_compat.engine_kwargs(con, _gx_reference_views(con, batches)))
     definitions = []
     for name, st in staged.items():
         exps = []
@@ -578,7 +601,7 @@ def run_gx(con: duckdb.DuckDBPyConnection, staged: dict[str, _Staged], suites: d
             if e["meta"]["check"] == "freshness" and as_of is None:
                 continue
             exps.append({**e, "meta": {**e["meta"], "index": i}})
-        relation, note = _gx_batch(con, st)
+        relation, note = batches[name]
         gsuite = ctx.suites.add(gx.ExpectationSuite(name=name, expectations=exps, notes=note,
                                                     meta=suites[name].get("meta")))
         batch = ds.add_table_asset(name, table_name=relation.strip('"')).add_batch_definition_whole_table(name)
