@@ -42,9 +42,36 @@ def child(engine: str, data: str, outputs: list[str], master: str) -> dict:
     t2 = time.perf_counter()
     res = evaluate.run(con, as_of, prm, outputs=outputs)
     t3 = time.perf_counter()
+    cpu, rss = tree_usage()
     return {"engine": engine, "start_s": round(t1 - t0, 2), "attach_s": round(t2 - t1, 2),
-            "evaluate_s": round(t3 - t2, 2), "total_s": round(t3 - t0, 2),
-            "rows": {k: v.height for k, v in res.items()}}
+            "evaluate_s": round(t3 - t2, 2), "total_s": round(t3 - t0, 2), "cpu_s": round(cpu, 1),
+            "rss_now_mb": round(rss), "rows": {k: v.height for k, v in res.items()}}
+
+
+def tree_usage() -> tuple[float, float]:
+    """CPU seconds (user + system) and resident MB of this process and its live descendants (the
+    Spark JVM is one: its time is not in this process's rusage), read from /proc (Linux)."""
+    try:
+        stats = {}
+        for d in os.listdir("/proc"):
+            if d.isdigit():
+                try:
+                    with open(f"/proc/{d}/stat") as f:
+                        fields = f.read().rsplit(")", 1)[1].split()
+                    stats[int(d)] = (int(fields[1]), int(fields[11]) + int(fields[12]), int(fields[21]))
+                except OSError:
+                    continue
+    except OSError:
+        return float("nan"), float("nan")
+    tree, grew = {os.getpid()}, True
+    while grew:
+        new = {p for p, (ppid, _, _) in stats.items() if ppid in tree} - tree
+        tree |= new
+        grew = bool(new)
+    tick, page = os.sysconf("SC_CLK_TCK"), os.sysconf("SC_PAGE_SIZE")
+    cpu = sum(stats[p][1] for p in tree if p in stats) / tick
+    rss = sum(stats[p][2] for p in tree if p in stats) * page / 2**20
+    return cpu, rss
 
 
 def measure(engine: str, data: Path, outputs: list[str], master: str) -> dict:

@@ -12,11 +12,11 @@ import sqlglot
 from tt_analytics.engines.spark import SparkQueryError, transpile
 from tt_analytics.evaluate import QUERIES_DIR
 
-# families whose golden cases are compared on both engines (tests/test_spark_golden.py)
-SPARK_FAMILIES = ["tiktok", "douyin", "flash_sales"]
+# families whose outputs are compared on both engines (tests/test_spark_golden.py, test_spark_fraud.py)
+SPARK_FAMILIES = ["tiktok", "douyin", "flash_sales", "fraud"]
 # DuckDB functions sqlglot passes through unchanged and Spark does not have
 DUCKDB_ONLY = ["TO_HOURS", "TO_DAYS", "TO_MINUTES", "TO_SECONDS", "EPOCH", "EPOCH_US", "EPOCH_MS",
-               "LIST_HAS_ALL", "LIST_HAS_ANY", "MAD", "TIMEZONE", "STRPTIME"]
+               "LIST_HAS_ALL", "LIST_HAS_ANY", "LIST_INTERSECT", "MAD", "TIMEZONE", "STRPTIME"]
 
 
 def test_a_string_parameter_stays_one_literal():
@@ -58,3 +58,16 @@ def test_rule_sql_transpiles_without_duckdb_only_functions(path):
     assert not used & set(DUCKDB_ONLY), f"{path.name}: DuckDB-only functions {sorted(used & set(DUCKDB_ONLY))}"
     # Spark's INTERVAL takes a literal only: `INTERVAL ($n) DAY` must be `$n * INTERVAL 1 DAY`
     assert not re.search(r"INTERVAL\s*\(", sql), f"{path.name}: INTERVAL with an expression"
+    assert "MATERIALIZED" not in re.sub(r"/\*.*?\*/", "", sql, flags=re.S), f"{path.name}: CTE hint Spark cannot parse"
+
+
+def test_duckdb_constructs_are_rewritten_to_what_gives_duckdbs_result_on_spark():
+    sql = transpile("WITH w AS MATERIALIZED (SELECT 1 AS x) SELECT date_diff('hour', a, b), to_minutes(CAST($n AS BIGINT)), "
+                    "to_days(k), epoch(t), list_intersect(p, q), list_has_all(p, ['x']) FROM w", {"n": 60})
+    # hour boundaries crossed (DuckDB), not whole hours elapsed (Spark's DATEDIFF(HOUR, ...))
+    assert "FLOOR(UNIX_MICROS(CAST(b AS TIMESTAMP)) / 3600000000)" in sql and "DATEDIFF" not in sql
+    assert "INTERVAL '60' MINUTE" in sql  # a literal: Spark takes only that as a window frame bound
+    assert "((k) * INTERVAL '1' DAY)" in sql
+    assert "CAST(UNIX_MICROS(CAST(t AS TIMESTAMP)) AS DOUBLE) / 1000000.0" in sql  # fractions of a second kept
+    assert "ARRAY_INTERSECT(p, q)" in sql and "(SIZE(ARRAY_EXCEPT(ARRAY('x'), p)) = 0)" in sql
+    assert sql.startswith("WITH w AS (SELECT")

@@ -88,7 +88,69 @@ def _bound_tree(sql: str, bind: dict[str, Any] | Sequence[Any] | None) -> exp.Ex
             raise SparkQueryError(f"statement needs parameters {sorted(missing)}")
         for hole in named:
             hole.replace(literal(values[hole.name]))
-    return tree
+    return portable(tree)  # after binding: a bound count can become an interval literal
+
+
+# DuckDB functions sqlglot passes through unchanged (Spark has none of them): an interval of n units
+INTERVAL_FUNCTIONS = {"to_microseconds": "MICROSECOND", "to_milliseconds": "MILLISECOND", "to_seconds": "SECOND",
+                      "to_minutes": "MINUTE", "to_hours": "HOUR", "to_days": "DAY", "to_weeks": "WEEK",
+                      "to_months": "MONTH", "to_years": "YEAR"}
+# date_diff units whose boundaries are a fixed number of microseconds apart in UTC
+BOUNDARY_MICROS = {"MICROSECOND": 1, "MILLISECOND": 1000, "SECOND": 1_000_000, "MINUTE": 60_000_000,
+                   "HOUR": 3_600_000_000, "DAY": 86_400_000_000}
+
+
+def portable(tree: exp.Expression) -> exp.Expression:
+    """DuckDB constructs that sqlglot would write as something Spark lacks or computes differently,
+    rewritten in the parsed tree to what gives DuckDB's result on Spark (the session is UTC, like
+    DuckDB's, so unit boundaries are UTC's):
+
+    - `to_hours(n)` (and to_seconds/minutes/days/…): `INTERVAL 'n' HOUR` when n is a (bound) literal,
+      else `n * INTERVAL 1 HOUR`;
+    - `date_diff('hour', a, b)` counts hour *boundaries crossed* in DuckDB (10:59 -> 11:01 is 1);
+      Spark's DATEDIFF(HOUR, …) counts whole hours elapsed (0): written as the difference of
+      floor(unix_micros / unit) for units of fixed length (microsecond … day);
+    - `epoch(t)`: seconds with their fraction (Spark's UNIX_TIMESTAMP drops it);
+    - `list_intersect(a, b)`: `array_intersect(a, b)` (both without duplicates);
+    - `list_has_all(a, b)`: `size(array_except(b, a)) = 0`;
+    - `WITH x AS MATERIALIZED (…)`: a planner hint Spark cannot parse, dropped (same rows)."""
+    def fix(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.CTE) and node.args.get("materialized") is not None:
+            node.set("materialized", None)
+            return node
+        unit = None
+        if isinstance(node, exp.Anonymous) and node.name.lower() in INTERVAL_FUNCTIONS and len(node.expressions) == 1:
+            unit, n = INTERVAL_FUNCTIONS[node.name.lower()], node.expressions[0]
+        elif isinstance(node, exp.ToDays):
+            unit, n = "DAY", node.this
+        if unit:
+            k = n
+            while isinstance(k, (exp.Cast, exp.Paren)):
+                k = k.this
+            if isinstance(k, exp.Literal) and not k.is_string and float(k.this).is_integer():
+                # a literal interval: Spark takes nothing else as a window frame bound (RANGE … FOLLOWING)
+                return exp.Interval(this=exp.Literal.string(str(int(float(k.this)))), unit=exp.Var(this=unit))
+            return exp.Paren(this=exp.Mul(this=exp.Paren(this=n.copy()),
+                                          expression=exp.Interval(this=exp.Literal.string("1"), unit=exp.Var(this=unit))))
+        if isinstance(node, exp.DateDiff) and node.args.get("date_part_boundary"):
+            u = (node.unit.name if node.args.get("unit") else "DAY").upper()
+            if u in BOUNDARY_MICROS:
+                def units(e: exp.Expression) -> exp.Expression:
+                    micros = exp.Anonymous(this="unix_micros", expressions=[exp.cast(e.copy(), "TIMESTAMP")])
+                    return exp.cast(exp.Floor(this=exp.Div(this=micros, expression=exp.Literal.number(BOUNDARY_MICROS[u]))),
+                                    "BIGINT")
+                return exp.Paren(this=exp.Sub(this=units(node.this), expression=units(node.expression)))
+        if isinstance(node, exp.TimeToUnix):
+            micros = exp.Anonymous(this="unix_micros", expressions=[exp.cast(node.this.copy(), "TIMESTAMP")])
+            return exp.Paren(this=exp.Div(this=exp.cast(micros, "DOUBLE"), expression=exp.Literal.number("1000000.0")))
+        if isinstance(node, exp.Anonymous) and node.name.lower() == "list_intersect":
+            return exp.Anonymous(this="array_intersect", expressions=[e.copy() for e in node.expressions])
+        if isinstance(node, exp.Anonymous) and node.name.lower() == "list_has_all" and len(node.expressions) == 2:
+            a, b = node.expressions
+            return exp.Paren(this=exp.EQ(this=exp.Anonymous(this="size", expressions=[
+                exp.Anonymous(this="array_except", expressions=[b.copy(), a.copy()])]), expression=exp.Literal.number(0)))
+        return node
+    return tree.transform(fix)
 
 
 def literal(value: Any) -> exp.Expression:
