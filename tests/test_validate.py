@@ -464,6 +464,8 @@ def test_memory_is_capped_during_validation_and_restored_after(tmp_path, monkeyp
         c.execute("SELECT current_setting('memory_limit'), current_setting('temp_directory')").fetchall()[0])
         or real(c, *a))
     v.validate_into(con, data, None, data_docs=False)
+    # every result fully fetched: the caller can use the connection's relational API right away
+    assert con.sql("SELECT count(*) AS n FROM shops").pl()["n"].to_list() == [2]
     (limit, temp), = seen
     assert limit == "286.1 MiB" and temp.endswith("tt_analytics_duckdb")  # DuckDB shows 300 MB in MiB
     assert con.execute("SELECT current_setting('memory_limit')").fetchone()[0] == default

@@ -114,11 +114,11 @@ def bound_memory(con: duckdb.DuckDBPyConnection, limit: str | None = None) -> st
     that need more spill to a temporary folder (in the system's temp folder unless one was
     chosen). Returns the previous limit, for `SET memory_limit` back."""
     import tempfile
-    previous = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+    previous = con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
     limit = limit or memory_limit()
     if limit:
         con.execute(f"SET memory_limit = {_lit(limit)}")
-    if con.execute("SELECT current_setting('temp_directory')").fetchone()[0] == ".tmp":  # default: cwd
+    if con.execute("SELECT current_setting('temp_directory')").fetchall()[0][0] == ".tmp":  # default: cwd
         spill = Path(tempfile.gettempdir()) / "tt_analytics_duckdb"  # files are named per process
         try:
             con.execute(f"SET temp_directory = {_lit(spill)}")
@@ -131,7 +131,7 @@ def restore_memory(con: duckdb.DuckDBPyConnection, previous: str) -> None:
     """Give `con` back the limit bound_memory() returned (DuckDB's default exactly, else the
     limit as DuckDB showed it, rounded to 0.1 of its unit)."""
     con.execute("RESET memory_limit")
-    if con.execute("SELECT current_setting('memory_limit')").fetchone()[0] != previous:
+    if con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0] != previous:
         con.execute(f"SET memory_limit = {_lit(previous)}")
 
 

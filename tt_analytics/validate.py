@@ -373,7 +373,7 @@ def _stage(con: duckdb.DuckDBPyConnection, src: catalog.Source, s: dict) -> _Sta
         catalog.drop(con, rel.strip('"'))
         con.execute(f"CREATE {kind} {rel} AS SELECT {', '.join(stored)} FROM ({scan})")
         if kind == "VIEW":  # surface unreadable files now, not in the middle of the checks
-            con.execute(f"SELECT count(*) FROM {rel}").fetchone()
+            con.execute(f"SELECT count(*) FROM {rel}").fetchall()[0]
     except duckdb.Error as e:
         raise _file_error(src, e) from None
     st = _Staged(t.name, src, names, extra, rel, _rel(t.name, "_batch"), converted, absent)
@@ -414,7 +414,7 @@ def _check(con: duckdb.DuckDBPyConnection, st: _Staged, s: dict) -> list[tuple[i
         WITH repeated AS (SELECT hash({key_cols}) AS _h FROM {rel} GROUP BY ALL HAVING count(*) > 1)
         SELECT {key_cols} FROM {rel} WHERE hash({key_cols}) IN (SELECT _h FROM repeated)
         GROUP BY ALL HAVING count(*) > 1""")
-    any_dupkey = con.execute(f"SELECT count(*) FROM {dupkeys}").fetchone()[0] > 0
+    any_dupkey = con.execute(f"SELECT count(*) FROM {dupkeys}").fetchall()[0][0] > 0
     # by hash, so that keys with nulls match too (a collision only adds rows the window sorts out)
     candidates = f"SELECT * FROM {rel} WHERE hash({key_cols}) IN (SELECT hash({key_cols}) FROM {dupkeys})"
     if any_dupkey:
@@ -450,7 +450,7 @@ def _check(con: duckdb.DuckDBPyConnection, st: _Staged, s: dict) -> list[tuple[i
             SELECT _n, list_filter([{reasons}], lambda r: r IS NOT NULL) AS reasons,
                    [{', '.join(f'_f{i}' for i, _, _ in checks)}] AS flags
             FROM flagged WHERE {any_flag}""")
-        counts = con.execute(f"SELECT {', '.join(f'count(*) FILTER (WHERE coalesce(flags[{j + 1}], false))' for j in range(len(checks)))} FROM {bad}").fetchone()
+        counts = con.execute(f"SELECT {', '.join(f'count(*) FILTER (WHERE coalesce(flags[{j + 1}], false))' for j in range(len(checks)))} FROM {bad}").fetchall()[0]
     else:
         con.execute(f"CREATE OR REPLACE TABLE {bad} (_n BIGINT, reasons VARCHAR[], flags BOOLEAN[])")
         counts = ()
@@ -505,7 +505,7 @@ def _freshness(con, st: _Staged, s: dict, as_of: dt.date | None) -> str | None:
     if as_of is None or st.table not in FRESHNESS:
         return None
     col = FRESHNESS[st.table]
-    lo, hi = con.execute(f"SELECT min({_q(col)}), max({_q(col)}) FROM {st.batch}").fetchone()
+    lo, hi = con.execute(f"SELECT min({_q(col)}), max({_q(col)}) FROM {st.batch}").fetchall()[0]
     if lo is None:
         return None
     p = freshness_parameters(as_of)
@@ -526,7 +526,7 @@ def _gx_batch(con: duckdb.DuckDBPyConnection, st: _Staged) -> tuple[str, str]:
     the SQL pass's while its cost stays bounded (10M rows: see docs/validation.md)."""
     dups = _rel(st.table, "_dups")
     # counted and sampled on the row numbers alone (DuckDB then reads no data column)
-    n = con.execute(f"SELECT (SELECT count(*) FROM {st.relation}) - (SELECT count(*) FROM {dups})").fetchone()[0]
+    n = con.execute(f"SELECT (SELECT count(*) FROM {st.relation}) - (SELECT count(*) FROM {dups})").fetchall()[0][0]
     if n <= GX_MAX_ROWS:
         return st.batch, f"Validated all {n} rows (exact duplicates excluded: see the quarantine)."
     bad, rel = _rel(st.table, "_bad"), _rel(st.table, "_gx")
@@ -537,7 +537,7 @@ def _gx_batch(con: duckdb.DuckDBPyConnection, st: _Staged) -> tuple[str, str]:
         picks += [f"SELECT arg_min(_n, {col}) FROM {st.batch}", f"SELECT arg_max(_n, {col}) FROM {st.batch}"]
     con.execute(f"CREATE OR REPLACE TABLE {rel} AS SELECT * FROM {st.batch} WHERE _n IN "
                 f"({' UNION '.join(f'({p})' for p in picks)})")
-    m = con.execute(f"SELECT count(*) FROM {rel}").fetchone()[0]
+    m = con.execute(f"SELECT count(*) FROM {rel}").fetchall()[0][0]
     return rel, (f"Validated {m} of {n} rows: every failing row (up to {GX_MAX_ROWS}) and a sample of the others, "
                  f"so unexpected counts are exact but percentages are of the sample. Full counts: validation.parquet.")
 
@@ -750,7 +750,7 @@ def _validate_into(con: duckdb.DuckDBPyConnection, data_dir: Path, out: str | Pa
         for old in qdir.glob("*.parquet"):  # a re-run must not leave an earlier run's quarantine behind
             old.unlink()
         for name, qrel in quarantines.items():
-            if con.execute(f"SELECT count(*) FROM {qrel}").fetchone()[0]:
+            if con.execute(f"SELECT count(*) FROM {qrel}").fetchall()[0][0]:
                 con.execute(f"COPY {qrel} TO {_lit(str(qdir / f'{name}.parquet'))} (FORMAT parquet)")
         report.summary.write_parquet(out / "validation.parquet")
         if data_docs:
