@@ -8,7 +8,8 @@
 WITH normalised AS (
     SELECT r.review_id, r.order_id, r.shop_id, COALESCE(r.product_id, l.product_id) AS product_id,
            r.rating, r.created_at, o.created_at AS ordered_at, o.group_id,
-           trim(regexp_replace(regexp_replace(lower(r.text), '[^\p{L}\p{N}\s]+', ' ', 'g'), '\s+', ' ', 'g')) AS norm
+           -- every run of characters other than letters and digits (punctuation, emoji, spaces) -> one space
+           trim(regexp_replace(lower(r.text), '[^\p{L}\p{N}]+', ' ', 'g')) AS norm
     FROM reviews r
     JOIN fraud_orders o ON o.order_id = r.order_id
     LEFT JOIN (SELECT l.order_id, min(l.product_id) AS product_id  -- only reviews that name no product
