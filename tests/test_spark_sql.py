@@ -37,6 +37,7 @@ def test_values_of_each_type_bind_as_duckdb_types_them():
     assert "CAST('2026-11-20 00:00:00' AS TIMESTAMP)" in sql  # an instant, written in UTC
     assert "CAST(0.025 AS DOUBLE)" in sql  # a float is DOUBLE, as DuckDB binds it, not DECIMAL
     assert "ARRAY('US', 'UK')" in sql and "CAST(ARRAY() AS ARRAY<STRING>)" in sql
+    assert transpile("SELECT $w", {"w": ["good", 5]}) == "SELECT ARRAY('good', '5')"  # a YAML list of words
     assert ", 3, TRUE," in sql and sql.endswith("NULL")
 
 

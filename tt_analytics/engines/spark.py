@@ -179,6 +179,8 @@ def literal(value: Any) -> exp.Expression:
     if isinstance(value, (list, tuple)):
         if not value:  # DuckDB types an empty bound list from its use; Spark needs a type: text
             return exp.cast(exp.Array(expressions=[]), exp.DataType.build("ARRAY<STRING>", dialect="spark"))
+        if any(isinstance(v, str) for v in value):  # a YAML list like [good, 5]: text, as DuckDB's VARCHAR[] makes it
+            value = [v if v is None or isinstance(v, str) else str(v) for v in value]
         return exp.Array(expressions=[literal(v) for v in value])
     if hasattr(value, "item"):  # numpy scalars
         return literal(value.item())

@@ -56,7 +56,7 @@ candidate_pairs AS MATERIALIZED (
 ),
 trigrams AS MATERIALIZED (
     -- each compared review's distinct character trigrams, computed once per review (not per pair)
-    SELECT review_id, tri, len(tri) AS n_tri
+    SELECT review_id, tri, array_length(tri) AS n_tri
     FROM (SELECT review_id, list_distinct(list_transform(range(1, length(compact) - 1),
                                                          lambda i: substr(compact, i, 3))) AS tri
           FROM long_texts
@@ -64,7 +64,7 @@ trigrams AS MATERIALIZED (
 ),
 near_text AS (
     SELECT review_id, COUNT(DISTINCT other_group) + 1 AS n_groups
-    FROM (SELECT p.review_id, p.other_group, a.n_tri AS a_n, b.n_tri AS b_n, len(list_intersect(a.tri, b.tri)) AS shared
+    FROM (SELECT p.review_id, p.other_group, a.n_tri AS a_n, b.n_tri AS b_n, array_length(list_intersect(a.tri, b.tri)) AS shared
           FROM candidate_pairs p
           JOIN trigrams a ON a.review_id = p.review_id
           JOIN trigrams b ON b.review_id = p.other_review
