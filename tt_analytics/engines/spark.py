@@ -23,6 +23,7 @@ import datetime as dt
 import decimal
 import math
 import os
+import sys
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
@@ -250,6 +251,9 @@ class SparkConnection:
             raise InputError("the Spark engine needs PySpark: pip install 'tt_analytics[spark]' "
                              "(and Java 17 on the PATH)") from e
         settings = {**DEFAULT_CONF, **(conf or {})}
+        # Python workers (applyInPandas) run this interpreter locally, which has the package and
+        # its dependencies; on a cluster the executors' Python needs `pip install tt_analytics`
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
         builder = SparkSession.builder.appName(app_name)
         if master:
             builder = builder.master(master)
