@@ -59,7 +59,7 @@ def spark_con():
 
 
 def test_fake_transactions_on_spark_equal_duckdb(spark_con):
-    from tt_analytics.engines import spark_fraud
+    from tt_analytics import fraud
     tables = planted()
     prm = params.load(AS_OF)
     con = catalog.connect()
@@ -71,7 +71,8 @@ def test_fake_transactions_on_spark_equal_duckdb(spark_con):
     for name in schema.TABLES:
         spark_con.register(name, golden.frame(name, tables.get(name) or []))
     evaluate.prepare(spark_con, [AS_OF], prm)
-    spark = spark_fraud.fake_transactions(evaluate.Context(spark_con, AS_OF, prm, [AS_OF]))
+    # the output function evaluate calls hands a Spark connection to engines/spark_fraud.py
+    spark = fraud.fake_transactions(evaluate.Context(spark_con, AS_OF, prm, [AS_OF]))
     assert sorted(spark) == sorted(duck) == ["fake_transactions", "fraud_groups", "fraud_shops"]
     problems = [p for t in duck for p in spark_parity.differences(duck[t], spark[t], t)]
     assert not problems, "\n".join(problems)

@@ -125,6 +125,10 @@ def dense_block_hits(ctx) -> pl.DataFrame:
 def fake_transactions(ctx) -> dict[str, pl.DataFrame]:
     """fake_transactions (CONTRACT.md) plus the roll-ups fraud_groups and fraud_shops."""
     import duckdb
+    from .. import engines
+    if engines.is_spark(ctx.con):  # SQL signals on Spark, FRAUDAR per shop on the executors
+        from ..engines import spark_fraud
+        return spark_fraud.fake_transactions(ctx)
     if not isinstance(ctx.con, duckdb.DuckDBPyConnection):
         return _fake_transactions(ctx)
     # bounded memory: DuckDB spills instead of growing past its share (the default, 80 % of the
