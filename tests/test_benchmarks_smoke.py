@@ -117,6 +117,12 @@ def test_targets_are_judged_from_the_numbers():
     assert verdicts["validation ≤ the evaluation's own time (10M, SQL pass only)"] is True
     assert verdicts["fake transaction detection at 10M ≤ 2 minutes"] is False
     assert report.targets([r10])[-1][2] is False and report.targets([])[0][2] is None
+    # without fake transaction detection (evaluate minus its fake_transactions output): 10M 29 - 20 = 9 s
+    rules = "cost per row at 100M ≤ 1.3× that at 10M (every rule output, without fake transaction detection)"
+    r10["steps"]["evaluate"]["info"] = {"output_seconds": {"metrics": 5.0, "fake_transactions": 20.0}}
+    for fraud_s, met in ((300.0, True), (280.0, False)):  # 100M: 100 s (1.11x per row) / 120 s (1.33x)
+        r100["steps"]["evaluate"]["info"] = {"output_seconds": {"metrics": 50.0, "fake_transactions": fraud_s}}
+        assert {n: m for n, _, m in report.targets([r10, r100])}[rules] is met, fraud_s
     r10["steps"]["fraud"].update(status="timeout", seconds=None, process_seconds=600)
     r10["steps"]["evaluate"].update(status="timeout", seconds=None, process_seconds=900)
     verdicts = {name: (measured, met) for name, measured, met in report.targets([r10])}
