@@ -9,7 +9,7 @@ import json
 import re
 from pathlib import Path
 
-STEP_ORDER = ["synth", "tile", "ingest", "validate", "validate_sql", "floor", "evaluate", "metrics", "fraud", "series", "pandas"]
+STEP_ORDER = ["synth", "ingest", "validate", "validate_sql", "floor", "evaluate", "metrics", "fraud", "series", "pandas"]
 GIB = 2**30
 
 

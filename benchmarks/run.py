@@ -78,7 +78,7 @@ def machine() -> dict:
 
 
 def measure(step: str, data: Path, work: Path, as_of: str, orders: int, shops: int, seed: int,
-            timeout: float | None, max_rss: float | None = None, tile_from: str | None = None) -> dict:
+            timeout: float | None, max_rss: float | None = None) -> dict:
     """Run one step in a child process; its wall time, own peak RSS and what it reported."""
     work.mkdir(parents=True, exist_ok=True)
     result = work / f"{step}.json"
@@ -87,7 +87,7 @@ def measure(step: str, data: Path, work: Path, as_of: str, orders: int, shops: i
     log = work / f"{step}.log"
     cmd = [sys.executable, "-m", "benchmarks.steps", step, "--data", str(data), "--work", str(work),
            "--as-of", as_of, "--result", str(result), "--orders", str(orders), "--shops", str(shops),
-           "--seed", str(seed)] + (["--tile-from", tile_from] if tile_from else [])
+           "--seed", str(seed)]
     # The fraud module caches tracking-number verdicts on disk (TT_ANALYTICS_CACHE_DIR, default
     # ~/.cache): give each step an empty cache of its own, so every measurement is a first
     # evaluation of the data and does not depend on (or bloat) the user's cache.
@@ -164,27 +164,24 @@ def run_size(orders: int, steps: list[str], args: argparse.Namespace) -> dict:
               "machine": machine(), "steps": previous.get("steps", {})}
     todo = list(steps)
     meta = data / "_bench.json"
-    made_by = "tile" if args.tile_from else "synth"
-    expected = {"orders": orders, "shops": shops, "seed": args.seed, "as_of": args.as_of}
-    if args.tile_from:
-        expected["tiled_from"] = args.tile_from
-    stale = not data.exists() or not meta.exists() or json.loads(meta.read_text()) != expected
-    if (stale or args.resynth) and made_by not in todo:
-        todo.insert(0, made_by)
+    stale = not data.exists() or not meta.exists() or json.loads(meta.read_text()) != \
+        {"orders": orders, "shops": shops, "seed": args.seed, "as_of": args.as_of}
+    if (stale or args.resynth) and "synth" not in todo:
+        todo.insert(0, "synth")
     for step in todo:
         print(f"[{label}] {step}: {STEPS[step]} …", flush=True)
         row = measure(step, data, work, args.as_of, orders, shops, args.seed, args.timeout,
-                      args.max_rss_gib * 2**30 if args.max_rss_gib else None, args.tile_from)
+                      args.max_rss_gib * 2**30 if args.max_rss_gib else None)
         row["commit"] = record["machine"]["commit"]
         record["steps"][step] = row
-        if step == made_by and row["status"] == "ok":
-            meta.write_text(json.dumps(expected))
+        if step == "synth" and row["status"] == "ok":
+            meta.write_text(json.dumps({"orders": orders, "shops": shops, "seed": args.seed, "as_of": args.as_of}))
         rss = row["peak_rss_bytes"] / 2**30
         took = row["seconds"] if row["seconds"] is not None else row["process_seconds"]
         print(f"[{label}] {step}: {row['status']} in {took:.1f} s, peak RSS {rss:.2f} GiB", flush=True)
         if step == "ingest" and not args.keep_ingested:
             shutil.rmtree(work / "ingested", ignore_errors=True)  # a second copy of the data: disk
-        if step == made_by and row["status"] != "ok":
+        if step == "synth" and row["status"] != "ok":
             print(row.get("error", ""), file=sys.stderr)
             break
         results_file.parent.mkdir(parents=True, exist_ok=True)
@@ -205,9 +202,6 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--as-of", default=AS_OF, help="as-of date of the data and of every evaluation")
     p.add_argument("--resynth", action="store_true", help="regenerate the data even if present")
-    p.add_argument("--tile-from", default=None, metavar="SIZE",
-                   help="make the data as copies of this (smaller) size's synthetic set instead of "
-                        "synthesising it (benchmarks/tile.py), e.g. --sizes 100M --tile-from 10M")
     p.add_argument("--keep-ingested", action="store_true",
                    help="keep the ingest step's copy of the data (deleted by default to save disk)")
     p.add_argument("--timeout", type=float, default=None, help="seconds before a step is killed")

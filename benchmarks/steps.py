@@ -17,7 +17,6 @@ from typing import Callable
 
 STEPS: dict[str, str] = {
     "synth": "tt-analytics synth: generate the canonical Parquet data folder",
-    "tile": "benchmarks.tile: the data folder as disjoint copies of a smaller synthetic set (100M)",
     "ingest": "ingest of the canonical Parquet data folder into a new data folder",
     "validate": "validate as `tt-analytics validate` does: row checks, quarantine, validation.parquet, GX Data Docs",
     "validate_sql": "validate without the GX Data Docs: the row-level SQL pass and quarantine",
@@ -59,18 +58,6 @@ def prepare(step: str, a: argparse.Namespace) -> Callable[[], dict]:
                 shutil.rmtree(data)
             synthesize(data, shops=a.shops, orders=a.orders, seed=a.seed, as_of=as_of, progress=False)
             return {"files_bytes": sum(p.stat().st_size for p in data.rglob("*") if p.is_file())}
-        return call
-    if step == "tile":
-        from benchmarks.tile import tile
-        source = data.parent / a.tile_from
-        def call():
-            meta = json.loads((source / "_bench.json").read_text())
-            copies = a.orders // meta["orders"]
-            if copies * meta["orders"] != a.orders or meta["as_of"] != a.as_of:
-                raise SystemExit(f"{a.orders} orders as of {a.as_of} are not copies of {source} ({meta})")
-            rows = tile(source, data, copies, progress=False)
-            return {"copies": copies, "source": str(source), "rows": rows,
-                    "files_bytes": sum(p.stat().st_size for p in data.rglob("*") if p.is_file())}
         return call
     if step == "ingest":
         from tt_analytics.io import ingest
@@ -152,7 +139,6 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--orders", type=int, default=0)
     p.add_argument("--shops", type=int, default=0)
     p.add_argument("--seed", type=int, default=7)
-    p.add_argument("--tile-from", default=None, help="tile: the size label of the data set to copy")
     a = p.parse_args(argv)
     call = prepare(a.step, a)
     start = time.perf_counter()
