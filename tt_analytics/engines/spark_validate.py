@@ -37,8 +37,8 @@ import sqlglot
 
 from .. import catalog, schema
 from ..errors import InputError
-from ..validate import (FRESHNESS, STATUS_FAIL, STATUS_OK, STATUS_WARN, Report, freshness_parameters,
-                        load_suite, raw_name, required_columns, unexpected_predicate)
+from ..validate import (FRESHNESS, STATUS_FAIL, STATUS_OK, STATUS_WARN, Report, _columns_of, _order,
+                        freshness_parameters, load_suite, raw_name, required_columns, unexpected_predicate)
 from .spark import SPARK_TYPES, SparkConnection, _spark_sql
 
 STAGE = "_sv_"  # prefix of this module's temp views
@@ -295,12 +295,6 @@ def _originals(st: _Staged) -> list[str]:
     return out
 
 
-def _columns_of(e: dict) -> set[str]:
-    k = e["kwargs"]
-    cols = {k.get("column"), k.get("column_A"), k.get("column_B"), e["meta"].get("column"), *k.get("column_list", [])}
-    return {c[len("_raw_"):] if c.startswith("_raw_") else c for c in cols if c}
-
-
 def _check(con: SparkConnection, st: _Staged, s: dict) -> list[tuple[int, str, str | None, int]]:
     """Exact duplicates out, then every row-level expectation. Leaves the `<stage>_dups`
     (_n, first_n) and `<stage>_bad` (_n, reasons) views, cached."""
@@ -381,22 +375,6 @@ def _rows(st: _Staged) -> str:
 
 # ---------------------------------------------------------------------------------------------
 # Runs
-
-
-def _order(names: list[str]) -> list[str]:
-    """Tables ordered so that a table comes after the tables it references."""
-    done: list[str] = []
-
-    def visit(n: str, path: tuple[str, ...] = ()) -> None:
-        if n in done or n in path:
-            return
-        for rt, _ in schema.table(n).references.values():
-            visit(rt, path + (n,))
-        done.append(n)
-
-    for n in names:
-        visit(n)
-    return done
 
 
 def _relative(path: Path, data_dir: Path) -> str:
