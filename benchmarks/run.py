@@ -164,8 +164,8 @@ def run_size(orders: int, steps: list[str], args: argparse.Namespace) -> dict:
               "machine": machine(), "steps": previous.get("steps", {})}
     todo = list(steps)
     meta = data / "_bench.json"
-    stale = not data.exists() or not meta.exists() or json.loads(meta.read_text()) != \
-        {"orders": orders, "shops": shops, "seed": args.seed, "as_of": args.as_of}
+    expected = {"orders": orders, "shops": shops, "seed": args.seed, "as_of": args.as_of}
+    stale = not data.exists() or not meta.exists() or json.loads(meta.read_text()) != expected
     if (stale or args.resynth) and "synth" not in todo:
         todo.insert(0, "synth")
     for step in todo:
@@ -175,7 +175,7 @@ def run_size(orders: int, steps: list[str], args: argparse.Namespace) -> dict:
         row["commit"] = record["machine"]["commit"]
         record["steps"][step] = row
         if step == "synth" and row["status"] == "ok":
-            meta.write_text(json.dumps({"orders": orders, "shops": shops, "seed": args.seed, "as_of": args.as_of}))
+            meta.write_text(json.dumps(expected))
         rss = row["peak_rss_bytes"] / 2**30
         took = row["seconds"] if row["seconds"] is not None else row["process_seconds"]
         print(f"[{label}] {step}: {row['status']} in {took:.1f} s, peak RSS {rss:.2f} GiB", flush=True)

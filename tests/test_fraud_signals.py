@@ -300,3 +300,21 @@ def test_tracking_verdicts_are_cached_on_disk(tmp_path, monkeypatch):
     cached = pl.read_parquet(tmp_path / "tracking_validity.parquet")
     # numbers whose check digit the fast path verifies never reach the package, so only the bad one is cached
     assert set(cached["tracking_number"]) == {"1Z999AA10123456785"}
+
+
+def test_detection_caps_duckdb_memory_and_gives_the_callers_limit_back(monkeypatch):
+    """Detection runs under catalog.memory_limit() (here $TT_ANALYTICS_MEMORY_LIMIT) and leaves the
+    connection with the limit it had, so the outputs computed after it are not capped."""
+    import tt_analytics.fraud as fraud
+    monkeypatch.setenv(catalog.MEMORY_LIMIT_ENV, "1GB")
+    con = catalog.connect()  # DuckDB's default limit, as evaluate's connection has
+    before = con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+    golden.load_input(con, build(base()))
+    prm = params.load(AS_OF)
+    seen = []
+    real = fraud._fake_transactions
+    monkeypatch.setattr(fraud, "_fake_transactions", lambda ctx: (seen.append(
+        con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]), real(ctx))[1])
+    evaluate.run(con, AS_OF, prm, outputs=["fake_transactions"])
+    assert seen and seen[0] != before and seen[0].endswith("MiB")  # capped at 1GB while detecting
+    assert con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0] == before

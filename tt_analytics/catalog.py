@@ -92,11 +92,11 @@ def connect(database: str | Path = ":memory:", read_only: bool = False) -> duckd
     return con
 
 
-MEMORY_LIMIT_ENV = "TT_ANALYTICS_MEMORY_LIMIT"  # e.g. "6GB": DuckDB memory for validation and ingest
+MEMORY_LIMIT_ENV = "TT_ANALYTICS_MEMORY_LIMIT"  # e.g. "6GB": DuckDB memory for validation, ingest, fraud
 
 
 def memory_limit() -> str | None:
-    """DuckDB memory limit of the passes over whole tables (validation, ingest):
+    """DuckDB memory limit of the passes over whole tables (validation, ingest, fraud detection):
     $TT_ANALYTICS_MEMORY_LIMIT, else a quarter of the machine's memory (DuckDB's own default is
     80 %, which lets a 100M-row pass crowd out everything else). None: unknown, DuckDB decides."""
     import os

@@ -24,7 +24,6 @@ an order without a row has score 0 and is not suspected.
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -125,7 +124,7 @@ def dense_block_hits(ctx) -> pl.DataFrame:
 def fake_transactions(ctx) -> dict[str, pl.DataFrame]:
     """fake_transactions (CONTRACT.md) plus the roll-ups fraud_groups and fraud_shops."""
     import duckdb
-    from .. import engines
+    from .. import catalog, engines
     if engines.is_spark(ctx.con):  # SQL signals on Spark, FRAUDAR per shop on the executors
         from ..engines import spark_fraud
         return spark_fraud.fake_transactions(ctx)
@@ -133,32 +132,11 @@ def fake_transactions(ctx) -> dict[str, pl.DataFrame]:
         return _fake_transactions(ctx)
     # bounded memory: DuckDB spills instead of growing past its share (the default, 80 % of the
     # machine, plus the Python-side frames got a 10M-order run killed); restored afterwards
-    previous = _bound_memory(ctx.con)
+    previous = catalog.bound_memory(ctx.con)
     try:
         return _fake_transactions(ctx)
     finally:
-        if previous:
-            ctx.con.execute(f"SET memory_limit = '{previous}'")
-
-
-def _bound_memory(con) -> str:
-    """Cap DuckDB's memory at catalog.memory_limit() (a quarter of the machine unless
-    $TT_ANALYTICS_MEMORY_LIMIT says otherwise) with spilling to the system's temp folder; returns
-    the previous limit. Every settings query is fetched to the end (the connection must not be
-    left with an unfinished result)."""
-    import tempfile
-    from .. import catalog
-    previous = con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
-    limit = catalog.memory_limit()
-    if limit:
-        con.execute(f"SET memory_limit = '{limit}'")
-    if con.execute("SELECT current_setting('temp_directory')").fetchall()[0][0] == ".tmp":  # default: cwd
-        spill = Path(tempfile.gettempdir()) / "tt_analytics_duckdb"
-        try:
-            con.execute(f"SET temp_directory = '{spill}'")
-        except Exception:  # already spilled to the default folder: it stays in use
-            pass
-    return previous
+        catalog.restore_memory(ctx.con, previous)
 
 
 def _fake_transactions(ctx) -> dict[str, pl.DataFrame]:
