@@ -82,3 +82,37 @@ def test_validity_is_the_same_with_and_without_the_fast_path(monkeypatch):
     package_only = tracking.validity(pairs, {}).sort("carrier", "tracking_number")
     assert with_fast.equals(package_only)
     assert 0 < with_fast["valid"].sum() < with_fast.height
+
+
+def test_numbers_proven_in_sql_are_valid_and_the_rest_is_left_to_validity():
+    """tracking.proven_sql keeps the numbers it proves in the database (fraud.prepare); it may
+    only prove what validity() calls valid: check digits, national posts' country suffix (a valid
+    S10 number of another country is not a Royal Mail number) and the unknown carriers' patterns."""
+    import duckdb
+    rng = np.random.default_rng(5)
+    good = _wellformed(rng, n=60)
+    numbers = pl.concat([good, _corrupted(good, rng)])
+    alias = {"ups": "ups", "usps": "usps", "fedex": "fedex", "dhl": "dhl", "s10": "royal_mail"}
+    pairs = pl.concat([
+        numbers.select(pl.col("code").replace_strict(alias).alias("carrier"), "tracking_number"),
+        pl.DataFrame({"carrier": ["yto", "yto", "yto", "cainiao"],
+                      "tracking_number": ["YT1234567890123", "YT123456789012", "yt1234567890123", "LP1234567890"]}),
+    ]).unique()
+    patterns = {"yto": "^YT[0-9]{13}$"}
+    with duckdb.connect() as con:
+        con.register("pairs", pairs)
+        proven = con.sql(f"SELECT carrier, tracking_number, {tracking.proven_sql(patterns)} AS proven FROM pairs").pl()
+    verdicts = tracking.validity(pairs, patterns)
+    both = proven.join(verdicts, on=["carrier", "tracking_number"], how="left")
+    assert both.filter(pl.col("proven") & ~pl.col("valid").fill_null(False)).height == 0
+    by = {(c, n): p for c, n, p in proven.iter_rows()}
+    assert by[("yto", "YT1234567890123")] and by[("yto", "yt1234567890123")]  # case-insensitive, as validity()
+    assert not by[("yto", "YT123456789012")] and not by[("cainiao", "LP1234567890")]  # no pattern: not proven
+    royal = both.filter(pl.col("carrier") == "royal_mail")
+    assert royal.filter(pl.col("proven")).height > 0
+    # well-formed S10 numbers of other posts (synthetic SG / CN suffixes) are valid S10 but not Royal Mail's
+    assert royal.filter(~pl.col("tracking_number").str.ends_with("GB") & pl.col("proven")).height == 0
+    assert royal.filter(~pl.col("tracking_number").str.ends_with("GB") & (pl.col("reason") == "")).height == 0
+    # ... and not vacuous: nearly every valid number is proven in SQL (a corrupted number that fits
+    # another of the carrier's formats is left to the package)
+    assert both["proven"].sum() >= 0.9 * both["valid"].sum() > 0

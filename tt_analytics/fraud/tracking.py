@@ -11,13 +11,14 @@ Carriers the package does not know are judged by the regular expressions of the 
 `fraud.tracking.unknown_carrier_patterns`, vectorised (polars, Rust regex); a carrier in neither
 list is not judged (no row).
 
-Fast path: the common formats (UPS 1Z, USPS 20, FedEx Express 12, DHL Express 10, UPU S10) have
-their check digits computed vectorised (polars) with the package's own algorithms and value
-lists (`fast_valid`). A number the fast path proves valid is not sent to the package; every
-other number (failing check digit, other formats, lower case, spaces) is judged by the package,
-so the package stays the authority on everything that is flagged, and
-tests/test_fraud_tracking_fast.py shows that the fast path never calls valid what the package
-does not.
+Fast path, in SQL: the common formats (UPS 1Z, USPS 20, FedEx Express 12, DHL Express 10, UPU
+S10) have their check digits computed by a SQL expression generated from the package's own
+algorithms and value lists (`proven_sql`, with the national posts' country suffix and the
+parameter patterns). fraud.prepare runs it inside DuckDB, so the numbers it proves valid (nearly
+all) never leave the database; `fast_valid` runs the same SQL on a frame. Every other number
+(failing check digit, other formats, lower case, spaces) is judged by the package, so the
+package stays the authority on everything that is flagged, and tests/test_fraud_tracking_fast.py
+shows that the SQL never calls valid what the package (or validity()) does not.
 """
 from __future__ import annotations
 
@@ -62,41 +63,65 @@ FAST_FORMATS = {
 }
 
 
-def fast_valid(codes: pl.Series, numbers: pl.Series) -> pl.Series:
-    """True where `numbers[i]` is a valid number of courier `codes[i]` by FAST_FORMATS (check digit
-    included), False where the fast path cannot prove it (the package must judge those)."""
-    df = pl.DataFrame({"code": codes, "n": numbers}).with_row_index("row")
-    by_code = df.filter(pl.col("code").is_in(list(FAST_FORMATS))).partition_by("code", as_dict=True)
-    proven = []
-    for code, (regex, start, length, kind, prm) in FAST_FORMATS.items():
-        # each format's arithmetic runs only on the numbers of its courier that fit its pattern
-        sub = by_code.get((code,))
-        if sub is None:
-            continue
-        sub = sub.filter(pl.col("n").str.contains(f"^(?:{regex})$"))
-        if not sub.height:
-            continue
-        n = pl.col("n")
-        digit = [n.str.slice(start + i, 1) for i in range(length)]
-        values = [d.replace_strict(_UPS_VALUE, default=0, return_dtype=pl.Int64) for d in digit] if code == "ups" \
-            else [d.cast(pl.Int64) for d in digit]
-        check = n.str.slice(start + length, 1).cast(pl.Int64)
+def _sql_str(s: str) -> str:
+    return "'" + s.replace("'", "''") + "'"
+
+
+def _check_digit_sql(code: str, n: str) -> str:
+    """SQL boolean: `n` is a valid number of courier `code` (a package courier code or a carrier
+    name of CARRIER_ALIASES) by FAST_FORMATS (format and check digit), computed from the package's
+    own algorithms and value lists. Digits are ord() - 48, never a cast that could fail on a row
+    the format test rejects (SQL does not promise to test the format first); a cast of the serial
+    to an integer is no cheaper (it is not shared between the digits)."""
+    cases = []
+    for fmt, (regex, start, length, kind, prm) in FAST_FORMATS.items():
+        def char(i: int) -> str:
+            return f"ord(substr({n}, {start + i + 1}, 1))"
+        if fmt == "ups":  # digits as such, letters (ord - 3) % 10 (the package's UPSSerialNumberParser)
+            values = [f"(({char(i)} - 3 - 45 * CAST({char(i)} < 58 AS INTEGER)) % 10)" for i in range(length)]
+        else:
+            values = [f"({char(i)} - 48)" for i in range(length)]
+        check = f"({char(length)} - 48)"
         if kind == "mod10":  # package Mod10: even indexes times evens_multiplier, odd ones times odds_multiplier
             evens, odds = prm
-            c = pl.sum_horizontal([v * (evens if i % 2 == 0 else odds) for i, v in enumerate(values)]) % 10
-            ok = check == (10 - c) % 10
+            total = " + ".join(f"{v} * {evens if i % 2 == 0 else odds}" for i, v in enumerate(values))
+            ok = f"{check} = (10 - ({total}) % 10) % 10"
         elif kind == "weights":
             w, m1, m2 = prm
-            ok = check == pl.sum_horizontal([v * w[i] for i, v in enumerate(values)]) % m1 % m2
+            ok = f"{check} = ({' + '.join(f'{v} * {w[i]}' for i, v in enumerate(values))}) % {m1} % {m2}"
         elif kind == "weights_s10":
-            r = pl.sum_horizontal([v * prm[0][i] for i, v in enumerate(values)]) % 11
-            ok = check == pl.when(r == 1).then(0).when(r == 0).then(5).otherwise(11 - r)
+            r = f"({' + '.join(f'{v} * {prm[0][i]}' for i, v in enumerate(values))}) % 11"
+            ok = f"{check} = (CASE {r} WHEN 1 THEN 0 WHEN 0 THEN 5 ELSE 11 - {r} END)"
         else:  # mod7 of the serial number
-            ok = check == n.str.slice(start, length).cast(pl.Int64) % 7
-        proven.append(sub.filter(ok)["row"])
-    valid = pl.Series("valid", [False] * df.height, dtype=pl.Boolean)
-    rows = pl.concat(proven) if proven else pl.Series([], dtype=pl.UInt32)
-    return valid.scatter(rows, True) if len(rows) else valid
+            ok = f"{check} = TRY_CAST(substr({n}, {start + 1}, {length}) AS BIGINT) % 7"
+        names = sorted({fmt, *(a for a, c in CARRIER_ALIASES.items() if c == fmt)})
+        cases.append(f"WHEN {code} IN ({', '.join(map(_sql_str, names))}) "
+                     f"THEN regexp_full_match({n}, {_sql_str(regex)}) AND {ok}")
+    return f"COALESCE(CASE {' '.join(cases)} ELSE false END, false)"
+
+
+def proven_sql(patterns: dict[str, str], carrier: str = "carrier", n: str = "tracking_number") -> str:
+    """SQL boolean over a carrier name (lower case, trimmed) and a number: true only where the number
+    is proven well formed without the package (check digits of FAST_FORMATS with national posts'
+    country suffix, or the carrier's `patterns` regex for carriers the package does not know).
+    False means "to be judged" (validity()), never "malformed"."""
+    suffix = f"CASE {carrier} {' '.join(f'WHEN {_sql_str(p)} THEN {_sql_str(c)}' for p, c in S10_COUNTRY.items())} END"
+    parts = [f"({_check_digit_sql(carrier, n)} AND COALESCE(ends_with({n}, {suffix}), true))"]
+    unknown = {k.lower(): v for k, v in (patterns or {}).items() if CARRIER_ALIASES.get(k.lower(), k.lower()) not in KNOWN}
+    for carrier_name, regex in unknown.items():  # the same whole-number, case-insensitive match as validity()
+        parts.append(f"({carrier} = {_sql_str(carrier_name)} AND regexp_full_match({n}, {_sql_str('(?i)(?:' + regex.strip('^$') + ')')}))")
+    return "COALESCE(" + " OR ".join(parts) + ", false)"
+
+
+def fast_valid(codes: pl.Series, numbers: pl.Series) -> pl.Series:
+    """True where `numbers[i]` is a valid number of courier `codes[i]` by FAST_FORMATS (check digit
+    included), False where the fast path cannot prove it (the package must judge those). The same
+    SQL as in-database (proven_sql), run by DuckDB on the frame."""
+    import duckdb
+    frame = pl.DataFrame({"code": codes, "n": numbers}, schema={"code": pl.Utf8, "n": pl.Utf8})
+    with duckdb.connect() as con:
+        con.register("numbers", frame)
+        return con.sql(f"SELECT {_check_digit_sql('code', 'n')} AS valid FROM numbers").pl()["valid"]
 
 
 SCHEMA = {"carrier": pl.Utf8, "tracking_number": pl.Utf8, "valid": pl.Boolean, "reason": pl.Utf8}
