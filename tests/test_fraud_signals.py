@@ -270,6 +270,27 @@ def test_dense_block_of_accounts_buying_the_same_products_not_scattered_buyers()
         in got["d0"]["explanation"]
 
 
+def test_dense_blocks_are_found_shop_by_shop_when_the_edges_stream_in_small_batches(monkeypatch):
+    """The candidate edges reach FRAUDAR in batches (fraud.shop_edges); a shop cut by a batch
+    boundary is held back until it is whole, so each shop's graph is peeled once and entire."""
+    from tt_analytics import fraud
+    from tt_analytics.fraud import fraudar
+    rings, products = [], {}
+    for shop in ("s1", "s2"):
+        ring = [order(f"{shop}d{i}", f"{shop}acct{i}", 100 + i * 30, shop=shop) for i in range(6)]
+        rings += ring
+        products.update({o["order_id"]: [(f"{shop}p{k}", 1) for k in range(4)] for o in ring})
+    tables = build(base() + rings, products=products)
+    whole = flagged(run(tables))
+    peeled = []
+    real = fraudar.shop_block_codes
+    monkeypatch.setattr(fraudar, "shop_block_codes", lambda gc, pc, *a, **k: peeled.append(len(gc)) or real(gc, pc, *a, **k))
+    monkeypatch.setattr(fraud, "EDGE_BATCH_ROWS", 5)
+    streamed = flagged(run(tables))
+    assert set(streamed) == set(whole) == {o["order_id"] for o in rings}
+    assert peeled == [24, 24]  # two shops, 6 groups x 4 products each, never a part of a shop
+
+
 def test_weak_signals_add_up_and_threshold_is_a_parameter():
     orders = base() + [order("o20", "x1", 60, ship_from_zip="55555")]
     assert "o20" in flagged(run(build(orders)))

@@ -24,9 +24,8 @@ an order without a row has score 0 and is not suspected.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Iterator
 
-import numpy as np
 import polars as pl
 
 from . import fraudar, groups, tracking
@@ -106,29 +105,49 @@ def _sql(ctx, name: str) -> str:
     return sql_text(f"fraud/{name}")
 
 
+EDGE_BATCH_ROWS = 1_000_000
+
+
+def shop_edges(ctx, p: dict[str, Any]) -> Iterator[pl.DataFrame]:
+    """dense_block_edges.sql's rows, one whole candidate shop at a time. Streamed from DuckDB in
+    batches (the query sorts by shop), so only one batch is in Python at once: at 100M orders the
+    candidate edges are ~47M rows. The reader is always read to its end or closed."""
+    rel = ctx.query("fraud/dense_block_edges", min_products_per_group=p["min_products_per_group"],
+                    min_groups=p["min_groups"])
+    reader = rel.to_arrow_reader(EDGE_BATCH_ROWS)
+    carry = None
+    try:
+        for batch in reader:
+            df = pl.from_arrow(batch)
+            if carry is not None:
+                df = pl.concat([carry, df])
+            if not df.height:
+                continue
+            # the batch's last shop may go on in the next batch: held back until it is whole
+            last = pl.col("shop_index") == df["shop_index"][-1]
+            carry = df.filter(last)
+            yield from df.filter(~last).partition_by("shop_index", maintain_order=True)
+        if carry is not None and carry.height:
+            yield carry
+    finally:
+        reader.close()
+
+
 def dense_block_hits(ctx) -> pl.DataFrame:
     """FRAUDAR per candidate shop; orders of the accepted blocks' groups on the blocks' products."""
     p = ctx.params["fraud"]["dense_block"]
-    edges = ctx.frame("fraud/dense_block_edges", min_products_per_group=p["min_products_per_group"],
-                      min_groups=p["min_groups"])
     found = []
-    if len(edges):
-        shop = edges["shop_index"].to_numpy()
-        g_codes, p_codes = edges["group_index"].to_numpy(), edges["product_index"].to_numpy()
-        popularity = edges["product_groups"].to_numpy()
-        bounds = np.searchsorted(shop, np.arange(shop[-1] + 2))
-        for lo, hi in zip(bounds[:-1], bounds[1:]):  # one shop's candidate graph at a time
-            gc, pc = g_codes[lo:hi], p_codes[lo:hi]
-            blocks = fraudar.shop_block_codes(gc, pc, popularity[lo:hi], int(gc.max()) + 1, int(pc.max()) + 1,
-                                              c=p["log_c"], max_blocks=p["max_blocks_per_shop"],
-                                              min_groups=p["min_groups"], min_products=p["min_products"],
-                                              min_density=p["min_density"])
-            if blocks:
-                shop_edges = edges.slice(lo, hi - lo)
-                g_ids = shop_edges.select("group_id", "group_index").unique().sort("group_index")["group_id"].to_numpy()
-                p_ids = shop_edges.select("product_id", "product_index").unique().sort("product_index")["product_id"].to_numpy()
-                found.append(fraudar.block_cells([(k, b, g_ids, p_ids) for k, b in enumerate(blocks)])
-                             .with_columns(pl.lit(shop_edges["shop_id"][0]).alias("shop_id")))
+    for edges in shop_edges(ctx, p):  # one shop's candidate graph at a time
+        gc, pc = edges["group_index"].to_numpy(), edges["product_index"].to_numpy()
+        blocks = fraudar.shop_block_codes(gc, pc, edges["product_groups"].to_numpy(), int(gc.max()) + 1,
+                                          int(pc.max()) + 1, c=p["log_c"], max_blocks=p["max_blocks_per_shop"],
+                                          min_groups=p["min_groups"], min_products=p["min_products"],
+                                          min_density=p["min_density"])
+        if blocks:
+            g_ids = edges.select("group_id", "group_index").unique().sort("group_index")["group_id"].to_numpy()
+            p_ids = edges.select("product_id", "product_index").unique().sort("product_index")["product_id"].to_numpy()
+            found.append(fraudar.block_cells([(k, b, g_ids, p_ids) for k, b in enumerate(blocks)])
+                         .with_columns(pl.lit(edges["shop_id"][0]).alias("shop_id")))
     cells = pl.concat(found) if found else pl.DataFrame(schema=fraudar.CELL_SCHEMA).with_columns(
         pl.lit(None, dtype=pl.Utf8).alias("shop_id"))
     _temp_table(ctx, "fraud_block_cells", cells.select("shop_id", *fraudar.CELL_SCHEMA))
