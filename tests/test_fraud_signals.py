@@ -291,6 +291,32 @@ def test_dense_blocks_are_found_shop_by_shop_when_the_edges_stream_in_small_batc
     assert peeled == [24, 24]  # two shops, 6 groups x 4 products each, never a part of a shop
 
 
+def test_several_passes_over_disjoint_shops_give_the_same_outputs_as_one(monkeypatch):
+    """Large exports are examined in passes over disjoint sets of shops (fraud.PASS_ORDERS); the
+    outputs put together are the one-pass outputs, row for row and in order, including a tracking
+    number reused across two shops (counted over every order once per run) and passes with no
+    order at all."""
+    from tt_analytics import fraud
+    rings, products = [], {}
+    for shop in ("s1", "s2"):
+        ring = [order(f"{shop}d{i}", f"{shop}acct{i}", 100 + i * 30, shop=shop) for i in range(6)]
+        rings += ring
+        products.update({o["order_id"]: [(f"{shop}p{k}", 1) for k in range(4)] for o in ring})
+    reused = [order("r1", "b1", 50, shop="s1", tracking_number="1Z999AA10123456784", carrier="ups"),
+              order("r2", "b2", 55, shop="s2", tracking_number="1Z999AA10123456784", carrier="ups")]
+    tables = build(base() + rings + reused, products=products)
+    one = run(tables)
+    assert {"r1", "r2"} <= set(flagged(one, suspected_only=False))
+    passes = []
+    real = fraud.prepare_pass
+    monkeypatch.setattr(fraud, "prepare_pass", lambda ctx, part, parts: passes.append(parts) or real(ctx, part, parts))
+    monkeypatch.setattr(fraud, "PASS_ORDERS", 5)
+    many = run(tables)
+    assert len(passes) == passes[0] == 5  # 24 orders, 5 a pass; two shops: at least three passes have none
+    for name in ("fake_transactions", "fraud_groups", "fraud_shops"):
+        assert many[name].equals(one[name]), name
+
+
 def test_weak_signals_add_up_and_threshold_is_a_parameter():
     orders = base() + [order("o20", "x1", 60, ship_from_zip="55555")]
     assert "o20" in flagged(run(build(orders)))
@@ -334,8 +360,8 @@ def test_detection_caps_duckdb_memory_and_gives_the_callers_limit_back(monkeypat
     prm = params.load(AS_OF)
     seen = []
     real = fraud._fake_transactions
-    monkeypatch.setattr(fraud, "_fake_transactions", lambda ctx: (seen.append(
-        con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]), real(ctx))[1])
+    monkeypatch.setattr(fraud, "_fake_transactions", lambda ctx, *a: (seen.append(
+        con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]), real(ctx, *a))[1])
     evaluate.run(con, AS_OF, prm, outputs=["fake_transactions"])
     assert seen and seen[0] != before and seen[0].endswith("MiB")  # capped at 1GB while detecting
     assert con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0] == before

@@ -63,18 +63,39 @@ def _bindings(p: dict[str, Any], start: dt.datetime, end: dt.datetime) -> dict[s
     }
 
 
-def prepare(ctx) -> dict[str, Any]:
-    """Temp tables the FT queries read: fraud_buyer_groups (accounts linked to another account),
-    fraud_orders (with each order's group_id), fraud_order_products (order x product), fraud_reviews (normalised texts),
-    fraud_parcel_scans (first scan and delivered zip per tracking number) and
-    fraud_tracking_validity (the malformed numbers of the examined orders)."""
+def prepare(ctx, shop_part: int = 0, shop_parts: int = 1) -> dict[str, Any]:
+    """Temp tables the FT queries read: the run's (prepare_run) and one pass's (prepare_pass)."""
+    w = prepare_run(ctx)
+    prepare_pass(ctx, shop_part, shop_parts)
+    return w
+
+
+def prepare_run(ctx) -> dict[str, Any]:
+    """Temp tables made once per run, over all shops: fraud_buyer_groups (accounts linked to
+    another account; groups cross shops) and fraud_reused_tracking (numbers on parcels to two or
+    more addresses, in any shop). Returns the examined window."""
     p = ctx.params["fraud"]
     start, end = window(ctx.as_of, p["window_days"])
-    con = ctx.con
     w = {"window_start": start, "window_end": end}
     # linked accounts only: a buyer without a row is a group of its own (orders_in_window.sql)
     _temp_table(ctx, "fraud_buyer_groups", groups.linked_groups(ctx.frame("fraud/identity_links", **w, **p["groups"])))
-    con.execute("CREATE OR REPLACE TEMP TABLE fraud_orders AS " + _sql(ctx, "orders_in_window"), w)
+    ctx.con.execute("CREATE OR REPLACE TEMP TABLE fraud_reused_tracking AS " + _sql(ctx, "reused_tracking_numbers"),
+                    {"window_end": end})
+    return {"start": start, "end": end}
+
+
+def prepare_pass(ctx, shop_part: int = 0, shop_parts: int = 1) -> None:
+    """Temp tables of one pass over the shops with hash(shop_id) % shop_parts = shop_part:
+    fraud_orders (with each order's group_id), fraud_order_products (order x product),
+    fraud_reviews (normalised texts), fraud_parcel_scans (first scan and delivered zip per tracking
+    number) and fraud_tracking_validity (the malformed numbers of the examined orders)."""
+    p = ctx.params["fraud"]
+    start, end = window(ctx.as_of, p["window_days"])
+    con = ctx.con
+    orders = _sql(ctx, "orders_in_window")
+    if shop_parts > 1:  # this pass's shops (DuckDB pushes the filter down into the scan)
+        orders = f"SELECT * FROM ({orders}) WHERE hash(shop_id) % {int(shop_parts)} = {int(shop_part)}"
+    con.execute("CREATE OR REPLACE TEMP TABLE fraud_orders AS " + orders, {"window_start": start, "window_end": end})
     con.execute("CREATE OR REPLACE TEMP TABLE fraud_order_products AS " + _sql(ctx, "order_products"))
     con.execute("CREATE OR REPLACE TEMP TABLE fraud_reviews AS " + _sql(ctx, "reviews_in_window"))
     con.execute("CREATE OR REPLACE TEMP TABLE fraud_parcel_scans AS " + _sql(ctx, "parcel_scans"),
@@ -83,7 +104,6 @@ def prepare(ctx) -> dict[str, Any]:
     verdicts = tracking.validity(_unproven_tracking_numbers(ctx, patterns), patterns)
     # only the malformed numbers are looked up again (tracking_anomalies.sql)
     _temp_table(ctx, "fraud_tracking_validity", verdicts.filter(~pl.col("valid")))
-    return {"start": start, "end": end}
 
 
 def _unproven_tracking_numbers(ctx, patterns: dict[str, str]) -> pl.DataFrame:
@@ -154,6 +174,25 @@ def dense_block_hits(ctx) -> pl.DataFrame:
     return ctx.frame("fraud/dense_block_hits", weight=float(p["weight"]))
 
 
+# Orders per pass. Every FT-* check looks within one shop, so a large export is examined in
+# passes over disjoint sets of shops: one pass's work tables (fraud_orders, fraud_order_products,
+# ...) stay near the memory cap instead of spilling tens of GB at 100M orders. 10M orders: 1 pass.
+PASS_ORDERS = 15_000_000
+# the ORDER BY of fake_transactions.sql, fraud_groups.sql and fraud_shops.sql (column, descending),
+# for the outputs of several passes put together
+OUTPUT_ORDER = {"fake_transactions": [("score", True), ("order_id", False)],
+                "fraud_groups": [("suspected_orders", True), ("shop_id", False), ("group_id", False)],
+                "fraud_shops": [("suspected_orders", True), ("shop_id", False)]}
+
+
+def shop_parts(ctx) -> int:
+    """Passes for this run: one per PASS_ORDERS examined orders."""
+    start, end = window(ctx.as_of, ctx.params["fraud"]["window_days"])
+    n = ctx.con.execute("SELECT COUNT(*) FROM orders WHERE created_at >= CAST($s AS TIMESTAMPTZ) "
+                        "AND created_at < CAST($e AS TIMESTAMPTZ)", {"s": start, "e": end}).fetchall()[0][0]
+    return max(1, -(-int(n) // PASS_ORDERS))
+
+
 def fake_transactions(ctx) -> dict[str, pl.DataFrame]:
     """fake_transactions (CONTRACT.md) plus the roll-ups fraud_groups and fraud_shops."""
     import duckdb
@@ -167,14 +206,26 @@ def fake_transactions(ctx) -> dict[str, pl.DataFrame]:
     # machine, plus the Python-side frames got a 10M-order run killed); restored afterwards
     previous = catalog.bound_memory(ctx.con)
     try:
-        return _fake_transactions(ctx)
+        return _fake_transactions(ctx, shop_parts(ctx))
     finally:
         catalog.restore_memory(ctx.con, previous)
 
 
-def _fake_transactions(ctx) -> dict[str, pl.DataFrame]:
+def _fake_transactions(ctx, parts: int = 1) -> dict[str, pl.DataFrame]:
+    w = prepare_run(ctx)
+    outs = []
+    for part in range(parts):
+        prepare_pass(ctx, part, parts)
+        outs.append(_detect(ctx, w))
+    if parts == 1:
+        return outs[0]
+    return {name: pl.concat([o[name] for o in outs]).sort([c for c, _ in order], descending=[d for _, d in order])
+            for name, order in OUTPUT_ORDER.items()}
+
+
+def _detect(ctx, w: dict[str, Any]) -> dict[str, pl.DataFrame]:
+    """The three outputs for the orders of the current pass (prepare_pass)."""
     p = ctx.params["fraud"]
-    w = prepare(ctx)
     binds = _bindings(p, w["start"], w["end"])
     hits = [ctx.frame(f"fraud/{q}", **binds[q]).select(list(HIT_SCHEMA)) for q in SIGNAL_QUERIES]
     hits.append(dense_block_hits(ctx).select(list(HIT_SCHEMA)))

@@ -5,22 +5,8 @@
 -- judged once those hours have passed by the end of the as-of date). One row per order and check.
 -- Rule ID: FT-TRACKING (002 虚假履约 "货运单号无效，货运单号重复，货运单号提24小时后仍未更新物流信息";
 -- 004 §2.1 "交易追踪号码无效或为虚假号码").
--- reuse: numbers on at least two different addresses (min <> max, cheaper than a distinct count
--- over every number), then counted for those few numbers only; first scans come from
--- fraud_parcel_scans (parcel_scans.sql)
-WITH parcels AS (
-    SELECT tracking_number, COALESCE(ship_to_address_hash, ship_to_zip) AS address
-    FROM orders
-    WHERE tracking_number IS NOT NULL AND created_at < CAST($window_end AS TIMESTAMPTZ)
-),
-reused_numbers AS (
-    SELECT tracking_number FROM parcels GROUP BY tracking_number HAVING MIN(address) <> MAX(address)
-),
-reuse AS (
-    SELECT tracking_number, COUNT(*) AS n_parcels, COUNT(DISTINCT address) AS n_addresses
-    FROM parcels SEMI JOIN reused_numbers USING (tracking_number)
-    GROUP BY tracking_number
-)
+-- reuse: fraud_reused_tracking (reused_tracking_numbers.sql, over every order, once per run);
+-- first scans come from fraud_parcel_scans (parcel_scans.sql)
 SELECT o.order_id, o.shop_id, 'FT-TRACKING' AS signal, 'tracking_invalid' AS check_name,
        CAST($invalid_weight AS DOUBLE) AS weight,
        'tracking number ' || o.tracking_number || ' is not a valid ' || v.carrier || ' number (' || v.reason || ')' AS evidence
@@ -32,7 +18,7 @@ SELECT o.order_id, o.shop_id, 'FT-TRACKING', 'tracking_reused', CAST($reused_wei
        'tracking number ' || o.tracking_number || ' is on ' || CAST(r.n_parcels AS VARCHAR) || ' parcels to '
            || CAST(r.n_addresses AS VARCHAR) || ' different addresses'
 FROM fraud_orders o
-JOIN reuse r ON r.tracking_number = o.tracking_number
+JOIN fraud_reused_tracking r ON r.tracking_number = o.tracking_number
 UNION ALL
 SELECT o.order_id, o.shop_id, 'FT-TRACKING', 'tracking_no_scan', CAST($no_scan_weight AS DOUBLE),
        CASE WHEN f.first_scan_at IS NULL
