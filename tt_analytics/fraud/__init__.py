@@ -8,18 +8,25 @@ weight and a plain-language piece of evidence:
 |---|---|---|
 | self_purchase | FT-SELF | self_purchase.sql |
 | delivered_elsewhere, shipped_elsewhere | FT-LOGISTICS | logistics_mismatch.sql |
-| tracking_invalid, tracking_reused, tracking_no_scan | FT-TRACKING | tracking_anomalies.sql |
+| tracking_invalid, tracking_reused, tracking_no_scan | FT-TRACKING | tracking_anomalies.sql (+ reused_tracking_numbers.sql) |
 | bulk_buying | FT-BULK | bulk_buying.sql |
 | order_brushing | FT-BULK | brushing_concentration.sql |
 | dense_block | FT-BULK | dense_block_edges.sql + fraudar.py (per shop) |
 | review_duplicate, review_generic | FT-REVIEW | review_duplicates.sql, review_generic.sql |
 
 Python only does what SQL cannot do well: connected components of the shared-identifier graph
-(buyer groups, groups.py), the per-number tracking validator on distinct numbers (tracking.py)
-and FRAUDAR's greedy peeling on each candidate shop's buyer-group x product graph (fraudar.py).
+(buyer groups, groups.py), the per-number tracking validator on the distinct numbers SQL cannot
+prove valid (tracking.py) and FRAUDAR's greedy peeling on each candidate shop's buyer-group x
+product graph (fraudar.py, fed one shop at a time).
 The hits are combined by fake_transactions.sql (noisy-OR score) and rolled up by
 fraud_groups.sql and fraud_shops.sql. Only orders with at least one hit (score > 0) get a row:
 an order without a row has score 0 and is not suspected.
+
+Every check compares an order with its own shop's orders; what crosses shops (buyer groups,
+reused tracking numbers) is made once per run (prepare_run). So an export with more than
+PASS_ORDERS examined orders is examined in passes over disjoint sets of shops (prepare_pass and
+_detect per pass): one pass's work tables stay near DuckDB's memory cap instead of spilling tens
+of GB to disk.
 """
 from __future__ import annotations
 
