@@ -30,7 +30,7 @@ TEST_CONF = {
     "spark.default.parallelism": "1",
     "spark.sql.adaptive.enabled": "false",  # re-planning per stage costs more than it saves here
     "spark.sql.codegen.wholeStage": "false",  # compiling generated code dominates on tiny data
-    "spark.driver.memory": "1g",
+    "spark.driver.memory": "2g",  # 1g ran out of heap analysing the fraud queries late in the session
     "spark.log.level": "FATAL",  # a failing query is reported by the test, not by log4j
 }
 
