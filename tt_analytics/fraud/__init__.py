@@ -181,9 +181,7 @@ def dense_block_hits(ctx) -> pl.DataFrame:
     return ctx.frame("fraud/dense_block_hits", weight=float(p["weight"]))
 
 
-# Orders per pass. Every FT-* check looks within one shop, so a large export is examined in
-# passes over disjoint sets of shops: one pass's work tables (fraud_orders, fraud_order_products,
-# ...) stay near the memory cap instead of spilling tens of GB at 100M orders. 10M orders: 1 pass.
+# examined orders per pass over shops (module docstring): 10M orders are one pass, 100M seven
 PASS_ORDERS = 15_000_000
 # the ORDER BY of fake_transactions.sql, fraud_groups.sql and fraud_shops.sql (column, descending),
 # for the outputs of several passes put together

@@ -30,6 +30,8 @@ from pathlib import Path
 import polars as pl
 from tracking_numbers import DEFINITIONS
 
+from ..catalog import _lit  # SQL string literal
+
 # carrier names as they appear in exports -> the package's courier codes
 CARRIER_ALIASES = {
     "ups": "ups", "usps": "usps", "united states postal service": "usps", "fedex": "fedex", "fed ex": "fedex",
@@ -63,10 +65,6 @@ FAST_FORMATS = {
 }
 
 
-def _sql_str(s: str) -> str:
-    return "'" + s.replace("'", "''") + "'"
-
-
 def _check_digit_sql(code: str, n: str) -> str:
     """SQL boolean: `n` is a valid number of courier `code` (a package courier code or a carrier
     name of CARRIER_ALIASES) by FAST_FORMATS (format and check digit), computed from the package's
@@ -95,8 +93,8 @@ def _check_digit_sql(code: str, n: str) -> str:
         else:  # mod7 of the serial number
             ok = f"{check} = TRY_CAST(substr({n}, {start + 1}, {length}) AS BIGINT) % 7"
         names = sorted({fmt, *(a for a, c in CARRIER_ALIASES.items() if c == fmt)})
-        cases.append(f"WHEN {code} IN ({', '.join(map(_sql_str, names))}) "
-                     f"THEN regexp_full_match({n}, {_sql_str(regex)}) AND {ok}")
+        cases.append(f"WHEN {code} IN ({', '.join(map(_lit, names))}) "
+                     f"THEN regexp_full_match({n}, {_lit(regex)}) AND {ok}")
     return f"COALESCE(CASE {' '.join(cases)} ELSE false END, false)"
 
 
@@ -105,11 +103,11 @@ def proven_sql(patterns: dict[str, str], carrier: str = "carrier", n: str = "tra
     is proven well formed without the package (check digits of FAST_FORMATS with national posts'
     country suffix, or the carrier's `patterns` regex for carriers the package does not know).
     False means "to be judged" (validity()), never "malformed"."""
-    suffix = f"CASE {carrier} {' '.join(f'WHEN {_sql_str(p)} THEN {_sql_str(c)}' for p, c in S10_COUNTRY.items())} END"
+    suffix = f"CASE {carrier} {' '.join(f'WHEN {_lit(p)} THEN {_lit(c)}' for p, c in S10_COUNTRY.items())} END"
     parts = [f"({_check_digit_sql(carrier, n)} AND COALESCE(ends_with({n}, {suffix}), true))"]
     unknown = {k.lower(): v for k, v in (patterns or {}).items() if CARRIER_ALIASES.get(k.lower(), k.lower()) not in KNOWN}
     for carrier_name, regex in unknown.items():  # the same whole-number, case-insensitive match as validity()
-        parts.append(f"({carrier} = {_sql_str(carrier_name)} AND regexp_full_match({n}, {_sql_str('(?i)(?:' + regex.strip('^$') + ')')}))")
+        parts.append(f"({carrier} = {_lit(carrier_name)} AND regexp_full_match({n}, {_lit('(?i)(?:' + regex.strip('^$') + ')')}))")
     return "COALESCE(" + " OR ".join(parts) + ", false)"
 
 
