@@ -63,8 +63,8 @@ def test_buyer_groups_are_connected_components_of_shared_identifiers():
     assert g["d"] == "d" and g["e"] == "e"
 
 
-def test_batched_peeling_removes_a_least_weighted_node_at_every_step():
-    # reference: one node at a time on a dense matrix; the batched peel must remove, at every step,
+def test_peeling_removes_a_least_weighted_node_at_every_step():
+    # reference: one node at a time on a dense matrix; the compiled peel must remove, at every step,
     # a node of least weighted degree (ties allowed) and report the best prefix's g = f / |S|
     rng = np.random.default_rng(3)
     for t in range(60):
