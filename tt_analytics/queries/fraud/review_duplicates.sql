@@ -9,7 +9,8 @@
 --     >= `duplicate_similarity` (farms vary a stock sentence with a filler word, punctuation or
 --     emoji; trigrams work for Chinese as well as for spaced languages). Pairs are only formed
 --     inside (shop, product, rating) and the time window, only for reviews with enough other buyer
---     groups there, and trigram sets are built once per review, so the comparison stays small.
+--     groups there, and each distinct pair of texts is compared once (trigram sets built once per
+--     text), so the comparison stays small.
 -- The time window matters: honest buyers of a popular product do write the same sentence now and
 -- then, a farm's orders come in a burst. Reviews are paired within time buckets of the window's
 -- length (same or adjacent bucket), so a popular product's year of reviews is not paired with
@@ -38,7 +39,7 @@ same_text AS (
 ),
 window_pairs AS MATERIALIZED (
     -- (review, other review) of the same shop, product and rating from another buyer group in the window
-    SELECT a.review_id, b.review_id AS other_review, b.group_id AS other_group
+    SELECT a.review_id, a.compact, b.compact AS other_compact, b.group_id AS other_group
     FROM probes a
     JOIN long_texts b
       ON a.shop_id = b.shop_id AND a.product_id = b.product_id AND a.rating = b.rating
@@ -54,23 +55,32 @@ candidate_pairs AS MATERIALIZED (
     WHERE review_id IN (SELECT review_id FROM window_pairs GROUP BY review_id
                         HAVING COUNT(DISTINCT other_group) + 1 >= CAST($duplicate_min_groups AS BIGINT))
 ),
-trigrams AS MATERIALIZED (
-    -- each compared review's distinct character trigrams, computed once per review (not per pair)
-    SELECT review_id, tri, array_length(tri) AS n_tri
-    FROM (SELECT review_id, list_distinct(list_transform(range(1, length(compact) - 1),
-                                                         lambda i: substr(compact, i, 3))) AS tri
-          FROM long_texts
-          WHERE review_id IN (SELECT review_id FROM candidate_pairs UNION SELECT other_review FROM candidate_pairs))
+-- farms and honest buyers alike reuse a few stock sentences: texts are compared once per
+-- distinct pair of texts, not once per pair of reviews
+text_pairs AS MATERIALIZED (
+    SELECT DISTINCT compact, other_compact FROM candidate_pairs
 ),
-near_text AS (
-    SELECT review_id, COUNT(DISTINCT other_group) + 1 AS n_groups
-    FROM (SELECT p.review_id, p.other_group, a.n_tri AS a_n, b.n_tri AS b_n, array_length(list_intersect(a.tri, b.tri)) AS shared
-          FROM candidate_pairs p
-          JOIN trigrams a ON a.review_id = p.review_id
-          JOIN trigrams b ON b.review_id = p.other_review
+trigrams AS MATERIALIZED (
+    -- each compared text's distinct character trigrams, computed once per text
+    SELECT compact, tri, array_length(tri) AS n_tri
+    FROM (SELECT compact, list_distinct(list_transform(range(1, length(compact) - 1),
+                                                       lambda i: substr(compact, i, 3))) AS tri
+          FROM (SELECT compact FROM text_pairs UNION SELECT other_compact FROM text_pairs))
+),
+similar_texts AS (
+    SELECT compact, other_compact
+    FROM (SELECT p.compact, p.other_compact, a.n_tri AS a_n, b.n_tri AS b_n, array_length(list_intersect(a.tri, b.tri)) AS shared
+          FROM text_pairs p
+          JOIN trigrams a ON a.compact = p.compact
+          JOIN trigrams b ON b.compact = p.other_compact
           -- Jaccard(A, B) <= min(|A|, |B|) / max(|A|, |B|): exact, and skips most intersections
           WHERE least(a.n_tri, b.n_tri) >= CAST($duplicate_similarity AS DOUBLE) * greatest(a.n_tri, b.n_tri))
     WHERE shared / (a_n + b_n - shared) >= CAST($duplicate_similarity AS DOUBLE)
+),
+near_text AS (
+    SELECT review_id, COUNT(DISTINCT other_group) + 1 AS n_groups
+    FROM candidate_pairs
+    SEMI JOIN similar_texts USING (compact, other_compact)
     GROUP BY review_id
     HAVING COUNT(DISTINCT other_group) + 1 >= CAST($duplicate_min_groups AS BIGINT)
 ),
