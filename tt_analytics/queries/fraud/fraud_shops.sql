@@ -11,7 +11,8 @@ flagged AS (
     SELECT f.shop_id,
            COUNT(*) AS flagged_orders,
            COUNT(*) FILTER (WHERE f.suspected) AS suspected_orders,
-           SUM(o.amount) FILTER (WHERE f.suspected) AS suspected_amount,
+           -- rounded to cents: a parallel sum of DOUBLEs differs in its last bits from run to run
+           round(SUM(o.amount) FILTER (WHERE f.suspected), 2) AS suspected_amount,
            COUNT(DISTINCT f.group_id) FILTER (WHERE f.suspected) AS suspected_groups,
            COUNT(*) FILTER (WHERE f.suspected AND list_contains(f.signals, 'FT-SELF')) AS ft_self,
            COUNT(*) FILTER (WHERE f.suspected AND list_contains(f.signals, 'FT-LOGISTICS')) AS ft_logistics,
