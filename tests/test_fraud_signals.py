@@ -308,13 +308,37 @@ def test_several_passes_over_disjoint_shops_give_the_same_outputs_as_one(monkeyp
     one = run(tables)
     assert {"r1", "r2"} <= set(flagged(one, suspected_only=False))
     passes = []
-    real = fraud.prepare_pass
-    monkeypatch.setattr(fraud, "prepare_pass", lambda ctx, part, parts: passes.append(parts) or real(ctx, part, parts))
+    real = fraud._prepare_orders
+    monkeypatch.setattr(fraud, "_prepare_orders", lambda ctx, part, parts: passes.append(parts) or real(ctx, part, parts))
     monkeypatch.setattr(fraud, "PASS_ORDERS", 5)
     many = run(tables)
     assert len(passes) == passes[0] == 5  # 24 orders, 5 a pass; two shops: at least three passes have none
     for name in ("fake_transactions", "fraud_groups", "fraud_shops"):
         assert many[name].equals(one[name]), name
+
+
+def test_stage_tables_are_dropped_after_their_checks_with_the_same_outputs():
+    # the review and parcel tables live only for their own checks (less of DuckDB's capped memory
+    # taken while bulk buying and FRAUDAR run); all tables made up front give the same outputs
+    from tt_analytics import fraud
+    reviews = [{"review_id": f"v{i}", "order_id": f"d{i}", "shop_id": "s1", "product_id": "p1", "rating": 5,
+                "text": "Great product, fast shipping, would buy again!!", "created_at": "2026-10-02T10:00:00+00:00"}
+               for i in range(6)]
+    ring = [order(f"d{i}", f"acct{i}", 100 + i * 3, shop="s1", ship_from_zip="55555" if i == 0 else "10001")
+            for i in range(6)]
+    tables = build(base() + ring, reviews=reviews)
+    prm = params.load(AS_OF)
+    con = catalog.connect()
+    golden.load_input(con, tables)
+    staged = evaluate.run(con, AS_OF, prm, outputs=["fake_transactions"])
+    left = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall()}
+    assert "fraud_orders" in left and not left & {"fraud_reviews", "fraud_parcel_scans", "fraud_tracking_validity"}
+    assert {"review_duplicate", "shipped_elsewhere"} <= {c for cs in staged["fake_transactions"]["checks"] for c in cs}
+    evaluate.prepare(con, [AS_OF], prm)
+    ctx = evaluate.Context(con, AS_OF, prm, [AS_OF])
+    upfront = fraud._detect(ctx, fraud.prepare(ctx))
+    for name in ("fake_transactions", "fraud_groups", "fraud_shops"):
+        assert upfront[name].equals(staged[name]), name
 
 
 def test_weak_signals_add_up_and_threshold_is_a_parameter():

@@ -93,9 +93,15 @@ def prepare_run(ctx) -> dict[str, Any]:
 
 def prepare_pass(ctx, shop_part: int = 0, shop_parts: int = 1) -> None:
     """Temp tables of one pass over the shops with hash(shop_id) % shop_parts = shop_part:
-    fraud_orders (with each order's group_id), fraud_order_products (order x product),
-    fraud_reviews (normalised texts), fraud_parcel_scans (first scan and delivered zip per tracking
-    number) and fraud_tracking_validity (the malformed numbers of the examined orders)."""
+    fraud_orders (with each order's group_id) and fraud_order_products (order x product), then
+    every stage's tables (STAGES)."""
+    _prepare_orders(ctx, shop_part, shop_parts)
+    for make, _ in STAGES:
+        make(ctx)
+
+
+def _prepare_orders(ctx, shop_part: int = 0, shop_parts: int = 1) -> None:
+    """fraud_orders and fraud_order_products of one pass: what most checks read."""
     p = ctx.params["fraud"]
     start, end = window(ctx.as_of, p["window_days"])
     con = ctx.con
@@ -104,13 +110,26 @@ def prepare_pass(ctx, shop_part: int = 0, shop_parts: int = 1) -> None:
         orders = f"SELECT * FROM ({orders}) WHERE hash(shop_id) % {int(shop_parts)} = {int(shop_part)}"
     con.execute("CREATE OR REPLACE TEMP TABLE fraud_orders AS " + orders, {"window_start": start, "window_end": end})
     con.execute("CREATE OR REPLACE TEMP TABLE fraud_order_products AS " + _sql(ctx, "order_products"))
-    con.execute("CREATE OR REPLACE TEMP TABLE fraud_reviews AS " + _sql(ctx, "reviews_in_window"))
-    con.execute("CREATE OR REPLACE TEMP TABLE fraud_parcel_scans AS " + _sql(ctx, "parcel_scans"),
-                {"scan_statuses": p["tracking"]["scan_statuses"], "window_end": end})
+
+
+def _prepare_reviews(ctx) -> list[str]:
+    """fraud_reviews: the examined orders' review texts, normalised once for both review checks."""
+    ctx.con.execute("CREATE OR REPLACE TEMP TABLE fraud_reviews AS " + _sql(ctx, "reviews_in_window"))
+    return ["fraud_reviews"]
+
+
+def _prepare_parcels(ctx) -> list[str]:
+    """fraud_parcel_scans (first scan and delivered zip per tracking number) and
+    fraud_tracking_validity (the malformed numbers of the examined orders)."""
+    p = ctx.params["fraud"]
+    _, end = window(ctx.as_of, p["window_days"])
+    ctx.con.execute("CREATE OR REPLACE TEMP TABLE fraud_parcel_scans AS " + _sql(ctx, "parcel_scans"),
+                    {"scan_statuses": p["tracking"]["scan_statuses"], "window_end": end})
     patterns = p["tracking"].get("unknown_carrier_patterns") or {}
     verdicts = tracking.validity(_unproven_tracking_numbers(ctx, patterns), patterns)
     # only the malformed numbers are looked up again (tracking_anomalies.sql)
     _temp_table(ctx, "fraud_tracking_validity", verdicts.filter(~pl.col("valid")))
+    return ["fraud_parcel_scans", "fraud_tracking_validity"]
 
 
 def _unproven_tracking_numbers(ctx, patterns: dict[str, str]) -> pl.DataFrame:
@@ -220,23 +239,39 @@ def _fake_transactions(ctx, parts: int = 1) -> dict[str, pl.DataFrame]:
     w = prepare_run(ctx)
     outs = []
     for part in range(parts):
-        prepare_pass(ctx, part, parts)
-        outs.append(_detect(ctx, w))
+        _prepare_orders(ctx, part, parts)
+        outs.append(_detect(ctx, w, staged=True))
     if parts == 1:
         return outs[0]
     return {name: pl.concat([o[name] for o in outs]).sort([c for c, _ in order], descending=[d for _, d in order])
             for name, order in OUTPUT_ORDER.items()}
 
 
-def _detect(ctx, w: dict[str, Any]) -> dict[str, pl.DataFrame]:
-    """The three outputs for the orders of the current pass (prepare_pass)."""
+def _detect(ctx, w: dict[str, Any], staged: bool = False) -> dict[str, pl.DataFrame]:
+    """The three outputs for the orders of the current pass (prepare_pass; or, `staged`, after
+    _prepare_orders: then each stage makes its tables just before its checks and drops them after,
+    so less of DuckDB's capped memory is taken by tables: at 10M orders one pass's tables fill most
+    of it, and the checks spilled to disk)."""
     p = ctx.params["fraud"]
     binds = _bindings(p, w["start"], w["end"])
-    hits = [ctx.frame(f"fraud/{q}", **binds[q]).select(list(HIT_SCHEMA)) for q in SIGNAL_QUERIES]
-    hits.append(dense_block_hits(ctx).select(list(HIT_SCHEMA)))
-    _temp_table(ctx, "fraud_hits", pl.concat([h.cast(HIT_SCHEMA) for h in hits]))
+    hits = {}
+    for make, queries in STAGES:
+        made = make(ctx) if staged else []
+        hits.update({q: ctx.frame(f"fraud/{q}", **binds[q]).select(list(HIT_SCHEMA)) for q in queries})
+        for table in made:
+            ctx.con.execute(f"DROP TABLE {table}")
+    hits.update({q: ctx.frame(f"fraud/{q}", **binds[q]).select(list(HIT_SCHEMA)) for q in SIGNAL_QUERIES if q not in hits})
+    hits["dense_block"] = dense_block_hits(ctx).select(list(HIT_SCHEMA))
+    order = [*SIGNAL_QUERIES, "dense_block"]
+    _temp_table(ctx, "fraud_hits", pl.concat([hits[q].cast(HIT_SCHEMA) for q in order]))
     ft = ctx.frame("fraud/fake_transactions", suspected_score=p["suspected_score"])
     ctx.register("fake_transactions", ft)
     fraud_groups = ctx.frame("fraud/fraud_groups")
     fraud_shops = ctx.frame("fraud/fraud_shops")
     return {"fake_transactions": ft, "fraud_groups": fraud_groups, "fraud_shops": fraud_shops}
+
+
+# the SQL checks in stages, each after its own tables are made (a function returning their
+# names); bulk buying, brushing and FRAUDAR then read only fraud_orders and fraud_order_products
+STAGES = [(_prepare_reviews, ["review_duplicates", "review_generic"]),
+          (_prepare_parcels, ["self_purchase", "logistics_mismatch", "tracking_anomalies"])]
