@@ -23,19 +23,21 @@
 -- per (shop, scope, orders, units) for all the others; the shop's median and MAD are taken from
 -- that histogram of peaks (a few distinct values per shop) instead of sorting every pair. Only the
 -- per-order totals of the any-product scope are materialised, not every line (a materialised
--- line list and pair list made this query spill at 10M under the evaluation's memory cap).
+-- line list and pair list made this query spill at 10M under the evaluation's memory cap). The
+-- lines carry no account (a string in every aggregate and copy): only the few lines that can
+-- start a burst look it up in fraud_orders.
 WITH order_units AS MATERIALIZED (  -- any-product scope: one line per order
-    SELECT order_id, shop_id, group_id, buyer_id, created_at, SUM(units) AS units
+    SELECT order_id, shop_id, group_id, created_at, SUM(units) AS units
     FROM fraud_order_products
     WHERE counted
-    GROUP BY order_id, shop_id, group_id, buyer_id, created_at
+    GROUP BY order_id, shop_id, group_id, created_at
 ),
 lines AS NOT MATERIALIZED (  -- re-read where needed: a scan, or a semi-join to a few pairs
-    SELECT order_id, shop_id, group_id, buyer_id, created_at, product_id, units
+    SELECT order_id, shop_id, group_id, created_at, product_id, units
     FROM fraud_order_products
     WHERE counted
     UNION ALL
-    SELECT order_id, shop_id, group_id, buyer_id, created_at, '*' AS product_id, units
+    SELECT order_id, shop_id, group_id, created_at, '*' AS product_id, units
     FROM order_units
 ),
 pairs AS (
@@ -149,21 +151,22 @@ shop_norm AS (
 ),
 -- burst starts can only be in pairs that reach min_orders or min_units in total
 burst_lines AS (
-    SELECT w.order_id, w.shop_id, w.group_id, w.buyer_id, w.created_at, w.product_id, w.units,
+    SELECT w.order_id, w.shop_id, w.group_id, w.created_at, w.product_id, w.units,
            w.orders_in_burst, w.units_in_burst
     FROM windows w
     SEMI JOIN (SELECT shop_id, group_id, product_id FROM pair_summary WHERE can_burst) p
          USING (shop_id, group_id, product_id)
     UNION ALL
-    SELECT l.order_id, l.shop_id, l.group_id, l.buyer_id, l.created_at, l.product_id, l.units, 1, l.units
+    SELECT l.order_id, l.shop_id, l.group_id, l.created_at, l.product_id, l.units, 1, l.units
     FROM lines l
     SEMI JOIN (SELECT shop_id, group_id, product_id FROM pair_summary WHERE can_burst AND n_lines = 1) p
          USING (shop_id, group_id, product_id)
 ),
-burst_accounts AS (
-    SELECT shop_id, group_id, product_id, COUNT(DISTINCT buyer_id) AS accounts
-    FROM burst_lines
-    GROUP BY shop_id, group_id, product_id
+burst_accounts AS (  -- the lines carry no account: looked up for these few only
+    SELECT b.shop_id, b.group_id, b.product_id, COUNT(DISTINCT o.buyer_id) AS accounts
+    FROM burst_lines b
+    JOIN fraud_orders o ON o.order_id = b.order_id
+    GROUP BY b.shop_id, b.group_id, b.product_id
 ),
 starts AS (
     SELECT w.*, n.median_orders, n.median_units,
@@ -205,7 +208,7 @@ pair_evidence AS (
     SELECT f.shop_id, f.group_id, f.product_id,
            COUNT(DISTINCT f.order_id) AS n_orders, SUM(f.units) AS n_units,
            COUNT(DISTINCT p.product_id) AS n_products,
-           COUNT(DISTINCT f.buyer_id) AS n_accounts,
+           COUNT(DISTINCT o.buyer_id) AS n_accounts,
            COUNT(DISTINCT o.ship_to_address_hash) AS n_addresses,
            COUNT(DISTINCT o.buyer_phone_hash) AS n_phones,
            COUNT(DISTINCT o.buyer_device_hash) AS n_devices,
