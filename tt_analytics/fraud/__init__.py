@@ -24,9 +24,11 @@ an order without a row has score 0 and is not suspected.
 
 Every check compares an order with its own shop's orders; what crosses shops (buyer groups,
 reused tracking numbers) is made once per run (prepare_run). So an export with more than
-PASS_ORDERS examined orders is examined in passes over disjoint sets of shops (prepare_pass and
+PASS_ORDERS examined orders is examined in passes over disjoint sets of shops (_prepare_orders and
 _detect per pass): one pass's work tables stay near DuckDB's memory cap instead of spilling tens
-of GB to disk.
+of GB to disk. Within a pass the tables only some checks read (review texts, parcel scans) are
+made just before those checks and dropped after them (STAGES); prepare_pass makes them all at
+once (the Spark engine and the tests).
 """
 from __future__ import annotations
 
