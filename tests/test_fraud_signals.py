@@ -349,13 +349,16 @@ def test_weak_signals_add_up_and_threshold_is_a_parameter():
 
 
 def test_roll_ups_name_the_group_and_the_shop():
-    ring = [order(f"r{i}", f"ring{i % 3}", 100 + i * 12, buyer_device_hash="dev-ring") for i in range(6)]
+    # amounts whose float sum is 1.4000000000000001 in any order: the shop's amount is in cents
+    amounts = [0.07, 1.1, 0.01, 0.01, 0.01, 0.2]
+    ring = [order(f"r{i}", f"ring{i % 3}", 100 + i * 12, buyer_device_hash="dev-ring", amount=amounts[i])
+            for i in range(6)]
     res = run(build(base() + ring, products={o["order_id"]: [("p2", 1)] for o in ring}))
     [g] = res["fraud_groups"].to_dicts()
     assert (g["shop_id"], g["group_id"], g["accounts"], g["devices"], g["suspected_orders"]) == ("s1", "ring0", 3, 1, 6)
     assert g["explanation"].startswith("6 orders in 3 days from 3 accounts sharing 3 addresses, 3 phones and 1 device")
     [s] = res["fraud_shops"].to_dicts()
-    assert (s["orders"], s["suspected_orders"], s["ft_bulk"], s["suspected_groups"]) == (16, 6, 6, 1)
+    assert (s["orders"], s["suspected_orders"], s["ft_bulk"], s["suspected_groups"]) == (16, 6, 6, 1) and s["suspected_amount"] == 1.4
 
 
 def test_tracking_verdicts_are_cached_on_disk(tmp_path, monkeypatch):

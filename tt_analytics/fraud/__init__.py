@@ -257,15 +257,18 @@ def _detect(ctx, w: dict[str, Any], staged: bool = False) -> dict[str, pl.DataFr
     p = ctx.params["fraud"]
     binds = _bindings(p, w["start"], w["end"])
     hits = {}
+
+    def check(q: str) -> pl.DataFrame:
+        return ctx.frame(f"fraud/{q}", **binds[q]).select(list(HIT_SCHEMA)).cast(HIT_SCHEMA)
+
     for make, queries in STAGES:
         made = make(ctx) if staged else []
-        hits.update({q: ctx.frame(f"fraud/{q}", **binds[q]).select(list(HIT_SCHEMA)) for q in queries})
+        hits.update({q: check(q) for q in queries})
         for table in made:
             ctx.con.execute(f"DROP TABLE {table}")
-    hits.update({q: ctx.frame(f"fraud/{q}", **binds[q]).select(list(HIT_SCHEMA)) for q in SIGNAL_QUERIES if q not in hits})
-    hits["dense_block"] = dense_block_hits(ctx).select(list(HIT_SCHEMA))
-    order = [*SIGNAL_QUERIES, "dense_block"]
-    _temp_table(ctx, "fraud_hits", pl.concat([hits[q].cast(HIT_SCHEMA) for q in order]))
+    hits.update({q: check(q) for q in SIGNAL_QUERIES if q not in hits})
+    hits["dense_block"] = dense_block_hits(ctx).select(list(HIT_SCHEMA)).cast(HIT_SCHEMA)
+    _temp_table(ctx, "fraud_hits", pl.concat([hits[q] for q in [*SIGNAL_QUERIES, "dense_block"]]))
     ft = ctx.frame("fraud/fake_transactions", suspected_score=p["suspected_score"])
     ctx.register("fake_transactions", ft)
     fraud_groups = ctx.frame("fraud/fraud_groups")
