@@ -69,11 +69,11 @@ def base(n: int = 10) -> list[dict]:
     return [order(f"o{i}", f"b{i}", hours=i * 5) for i in range(n)]
 
 
-def run(tables: dict, overrides: dict | None = None) -> evaluate.Results:
+def run(tables: dict, overrides: dict | None = None, con=None) -> evaluate.Results:
     prm = params.load(AS_OF)
     for path, value in (overrides or {}).items():
         golden._set(prm["fraud"], path, value)
-    con = catalog.connect()
+    con = con or catalog.connect()
     golden.load_input(con, tables)
     return evaluate.run(con, AS_OF, prm, outputs=["fake_transactions"])
 
@@ -326,14 +326,12 @@ def test_stage_tables_are_dropped_after_their_checks_with_the_same_outputs():
                for i in range(6)]
     ring = [order(f"d{i}", f"acct{i}", 100 + i * 3, shop="s1", ship_from_zip="55555" if i == 0 else "10001")
             for i in range(6)]
-    tables = build(base() + ring, reviews=reviews)
-    prm = params.load(AS_OF)
     con = catalog.connect()
-    golden.load_input(con, tables)
-    staged = evaluate.run(con, AS_OF, prm, outputs=["fake_transactions"])
+    staged = run(build(base() + ring, reviews=reviews), con=con)
     left = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall()}
     assert "fraud_orders" in left and not left & {"fraud_reviews", "fraud_parcel_scans", "fraud_tracking_validity"}
     assert {"review_duplicate", "shipped_elsewhere"} <= {c for cs in staged["fake_transactions"]["checks"] for c in cs}
+    prm = params.load(AS_OF)
     evaluate.prepare(con, [AS_OF], prm)
     ctx = evaluate.Context(con, AS_OF, prm, [AS_OF])
     upfront = fraud._detect(ctx, fraud.prepare(ctx))

@@ -11,7 +11,7 @@ weights of this form, camouflage cannot lower the fraud block's score (their The
 Peeling is FRAUDAR's own algorithm: one node at a time from a priority queue, a loop over nodes
 and edges by nature, so it is compiled with numba (`_peel_order`); the adjacency comes from scipy's
 sparse matrices. (An earlier array-batched numpy version spent ~17 s at 10M orders in the
-overhead of ~60 small array operations per batch; compiled, the same peeling takes about 1 s.)
+overhead of ~60 small array operations per batch; compiled, the same peeling takes ~2.5 s.)
 
 `shop_blocks` is the per-shop entry point (one shop's buyer-group x product edges in, block cells
 out), for the DuckDB driver in fraud/__init__.py and for engines that run it per shop.
