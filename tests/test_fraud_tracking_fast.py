@@ -85,7 +85,7 @@ def test_validity_is_the_same_with_and_without_the_fast_path(monkeypatch):
 
 
 def test_numbers_proven_in_sql_are_valid_and_the_rest_is_left_to_validity():
-    """tracking.proven_sql keeps the numbers it proves in the database (fraud.prepare); it may
+    """tracking.proven_query keeps the numbers it proves in the database (fraud.prepare); it may
     only prove what validity() calls valid: check digits, national posts' country suffix (a valid
     S10 number of another country is not a Royal Mail number) and the unknown carriers' patterns."""
     import duckdb
@@ -101,7 +101,7 @@ def test_numbers_proven_in_sql_are_valid_and_the_rest_is_left_to_validity():
     patterns = {"yto": "^YT[0-9]{13}$"}
     with duckdb.connect() as con:
         con.register("pairs", pairs)
-        proven = con.sql(f"SELECT carrier, tracking_number, {tracking.proven_sql(patterns)} AS proven FROM pairs").pl()
+        proven = con.sql(tracking.proven_query("SELECT carrier, tracking_number FROM pairs", patterns)).pl()
     verdicts = tracking.validity(pairs, patterns)
     both = proven.join(verdicts, on=["carrier", "tracking_number"], how="left")
     assert both.filter(pl.col("proven") & ~pl.col("valid").fill_null(False)).height == 0

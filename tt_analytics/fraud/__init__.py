@@ -136,16 +136,14 @@ def _prepare_parcels(ctx) -> list[str]:
 
 def _unproven_tracking_numbers(ctx, patterns: dict[str, str]) -> pl.DataFrame:
     """The distinct (carrier, number) pairs of tracking_numbers.sql that tracking.validity must
-    judge. On DuckDB the numbers whose format and check digit SQL proves valid (tracking.proven_sql,
+    judge. On DuckDB the numbers whose format and check digit SQL proves valid (tracking.proven_query,
     nearly all of them) stay in the database: only the rest reach Python (at 100M orders, ~95M
     pairs would not fit beside everything else). Other engines hand over every pair."""
     import duckdb
     if not isinstance(ctx.con, duckdb.DuckDBPyConnection):
         return ctx.frame("fraud/tracking_numbers")
-    ctx.con.execute("CREATE OR REPLACE TEMP MACRO tracking_number_proven(carrier, tracking_number) AS "
-                    + tracking.proven_sql(patterns))
-    return ctx.con.sql(f"SELECT * FROM ({_sql(ctx, 'tracking_numbers')}) "
-                       "WHERE NOT tracking_number_proven(carrier, tracking_number)").pl()
+    proven = tracking.proven_query(_sql(ctx, "tracking_numbers"), patterns)
+    return ctx.con.sql(f"SELECT * EXCLUDE (proven) FROM ({proven}) WHERE NOT proven").pl()
 
 
 def _sql(ctx, name: str) -> str:
