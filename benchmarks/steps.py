@@ -50,6 +50,9 @@ def _per_output(marks: list[tuple[str, float]]) -> dict[str, float]:
 
 def prepare(step: str, a: argparse.Namespace) -> Callable[[], dict]:
     """Import what `step` needs and return the call to time (imports are not part of the step)."""
+    # polars imports pyarrow on the first DuckDB result it converts (~0.5 s): an import like the
+    # others, and the pandas reference imports it at module level, so it is imported here
+    import pyarrow  # noqa: F401
     data, work, as_of = Path(a.data), Path(a.work), dt.date.fromisoformat(a.as_of)
     if step == "synth":
         from tt_analytics.synth import synthesize

@@ -89,6 +89,17 @@ def test_floor_reads_the_columns_the_queries_name():
     assert "GROUP BY shop_id" in sql and "count(created_at)" in sql and "count(event_at)" in sql
 
 
+def test_imports_are_done_before_a_step_is_timed(tmp_path):
+    """pyarrow (which polars imports on its first DuckDB result, ~0.5 s) is imported with the
+    step's modules, as the pandas reference imports it, so neither step's time includes it."""
+    import subprocess
+    code = ("import argparse, sys; from benchmarks import steps; "
+            f"steps.prepare('metrics', argparse.Namespace(data={str(tmp_path)!r}, work={str(tmp_path)!r}, "
+            "as_of='2026-11-20')); print('pyarrow' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "True"
+
+
 def test_sizes_parse():
     assert [run.parse_size(s) for s in ("20k", "1M", "100M", "5000")] == [20_000, 10**6, 10**8, 5000]
     assert [run.size_label(n) for n in (20_000, 10**6, 10**8)] == ["20k", "1M", "100M"]
