@@ -478,18 +478,6 @@ def test_memory_is_capped_during_validation_and_restored_after(tmp_path, monkeyp
     assert catalog.memory_limit().endswith("MB")
 
 
-def test_capped_memory_is_reused_by_the_block_allocator():
-    """bound_memory gives DuckDB's block allocator the cap (blocks reused, not returned to the OS
-    and faulted in again); DuckDB cannot lower that setting, so a smaller cap later keeps it."""
-    con = catalog.connect()
-    assert con.execute("SELECT current_setting('block_allocator_memory')").fetchone()[0] == "0 bytes"
-    catalog.bound_memory(con, "300MB")
-    assert con.execute("SELECT current_setting('block_allocator_memory')").fetchone()[0] == "286.1 MiB"
-    catalog.bound_memory(con, "200MB")
-    assert con.execute("SELECT current_setting('block_allocator_memory'), current_setting('memory_limit')"
-                       ).fetchall() == [("286.1 MiB", "190.7 MiB")]
-
-
 def test_accepted_rows_are_views_over_the_source_files(tmp_path):
     """At scale nothing is copied: each canonical relation is a view (over the Parquet files, with
     the quarantine as an anti-join), and the failing rows alone are kept in tables."""

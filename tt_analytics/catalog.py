@@ -112,20 +112,12 @@ def memory_limit() -> str | None:
 def bound_memory(con: duckdb.DuckDBPyConnection, limit: str | None = None) -> str | None:
     """Cap `con`'s memory at `limit` (default memory_limit()) and let joins, groupings and sorts
     that need more spill to a temporary folder (in the system's temp folder unless one was
-    chosen); the same amount is reused by DuckDB's block allocator. Returns the previous limit,
-    for `SET memory_limit` back."""
+    chosen). Returns the previous limit, for `SET memory_limit` back."""
     import tempfile
     previous = con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
     limit = limit or memory_limit()
     if limit:
         con.execute(f"SET memory_limit = {_lit(limit)}")
-        try:  # freed blocks are kept for reuse instead of returned to the OS and faulted in again
-            # (~7 % of fake-transaction detection's time at 10M orders was the kernel's). DuckDB keeps
-            # this memory until the connection closes and cannot lower the setting: never below a
-            # larger one set before.
-            con.execute(f"SET block_allocator_memory = {_lit(limit)}")
-        except duckdb.InvalidInputException:
-            pass
     if con.execute("SELECT current_setting('temp_directory')").fetchall()[0][0] == ".tmp":  # default: cwd
         spill = Path(tempfile.gettempdir()) / "tt_analytics_duckdb"  # files are named per process
         try:
