@@ -70,7 +70,7 @@ def _serial_sql(code: str, n: str) -> str:
     as their digit values) as one integer, computed once per number (proven_query) so each check
     digit term is integer arithmetic on it, not a substring of its own (3x less time at 10M
     orders). TRY_CAST accepts spaces and signs, so the format regex must hold as well (it does:
-    _check_digit_sql tests both); NULL for other couriers."""
+    _check_digit_cases tests both); NULL for other couriers."""
     letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
     cases = []
     for fmt, (_, start, length, _, _) in FAST_FORMATS.items():
@@ -86,8 +86,8 @@ def _names(fmt: str) -> list[str]:
     return sorted({fmt, *(a for a, c in CARRIER_ALIASES.items() if c == fmt)})
 
 
-def _check_digit_cases(code: str, n: str, serial: str) -> list[str]:
-    """`WHEN ... THEN ...` branches of a SQL CASE: `n` is a valid number of courier `code` (a
+def _check_digit_cases(code: str, n: str, serial: str) -> list[tuple[str, str]]:
+    """(condition, test) branches of a SQL CASE (_case): `n` is a valid number of courier `code` (a
     package courier code or a carrier name of CARRIER_ALIASES) by FAST_FORMATS (format and check
     digit), computed from the package's own algorithms and value lists; `serial` is _serial_sql's
     integer of the same number. Digits are integer arithmetic or ord() - 48, never a cast that
@@ -109,9 +109,14 @@ def _check_digit_cases(code: str, n: str, serial: str) -> list[str]:
             ok = f"{check} = [5, 0, 9, 8, 7, 6, 5, 4, 3, 2, 1][CAST({r} AS INTEGER) + 1]"
         else:  # mod7 of the serial number
             ok = f"{check} = CAST({serial} % 7 AS INTEGER)"
-        cases.append(f"WHEN {code} IN ({', '.join(map(_lit, _names(fmt)))}) "
-                     f"THEN regexp_full_match({n}, {_lit(regex)}) AND {ok}")
+        cases.append((f"{code} IN ({', '.join(map(_lit, _names(fmt)))})", f"regexp_full_match({n}, {_lit(regex)}) AND {ok}"))
     return cases
+
+
+def _case(branches: list[tuple[str, str]]) -> str:
+    """SQL boolean: the test of the first branch whose condition holds; false when none does (or
+    the test is NULL)."""
+    return f"COALESCE(CASE {' '.join(f'WHEN {c} THEN {t}' for c, t in branches)} ELSE false END, false)"
 
 
 def proven_sql(patterns: dict[str, str], carrier: str = "carrier", n: str = "tracking_number",
@@ -123,13 +128,12 @@ def proven_sql(patterns: dict[str, str], carrier: str = "carrier", n: str = "tra
     judged" (validity()), never "malformed". One CASE over the carrier: each row is tested
     against its own carrier's format only."""
     suffix = f"CASE {carrier} {' '.join(f'WHEN {_lit(p)} THEN {_lit(c)}' for p, c in S10_COUNTRY.items())} END"
-    cases = [c.replace(" THEN ", f" THEN COALESCE(ends_with({n}, {suffix}), true) AND ", 1)
-             for c in _check_digit_cases(carrier, n, serial)]
+    cases = [(c, f"COALESCE(ends_with({n}, {suffix}), true) AND {t}") for c, t in _check_digit_cases(carrier, n, serial)]
     unknown = {k.lower(): v for k, v in (patterns or {}).items() if CARRIER_ALIASES.get(k.lower(), k.lower()) not in KNOWN}
     for carrier_name, regex in unknown.items():  # the same whole-number, case-insensitive match as validity()
-        cases.append(f"WHEN {carrier} = {_lit(carrier_name)} "
-                     f"THEN regexp_full_match({n}, {_lit('(?i)(?:' + regex.strip('^$') + ')')})")
-    return f"COALESCE(CASE {' '.join(cases)} ELSE false END, false)"
+        cases.append((f"{carrier} = {_lit(carrier_name)}",
+                      f"regexp_full_match({n}, {_lit('(?i)(?:' + regex.strip('^$') + ')')})"))
+    return _case(cases)
 
 
 def proven_query(source: str, patterns: dict[str, str], carrier: str = "carrier", n: str = "tracking_number") -> str:
@@ -148,7 +152,7 @@ def fast_valid(codes: pl.Series, numbers: pl.Series) -> pl.Series:
     frame = pl.DataFrame({"code": codes, "n": numbers}, schema={"code": pl.Utf8, "n": pl.Utf8})
     with duckdb.connect() as con:
         con.register("numbers", frame)
-        return con.sql(f"SELECT COALESCE(CASE {' '.join(_check_digit_cases('code', 'n', 'serial'))} ELSE false END, false) AS valid "
+        return con.sql(f"SELECT {_case(_check_digit_cases('code', 'n', 'serial'))} AS valid "
                        f"FROM (SELECT *, {_serial_sql('code', 'n')} AS serial FROM numbers)").pl()["valid"]
 
 
