@@ -478,6 +478,20 @@ def test_memory_is_capped_during_validation_and_restored_after(tmp_path, monkeyp
     assert catalog.memory_limit().endswith("MB")
 
 
+def test_capped_connections_leave_the_process_able_to_fork():
+    """bound_memory at its default cap (a quarter of the machine) on several connections must not
+    reserve memory the process keeps: DuckDB's block allocator (tried for speed) reserves ~4x its
+    setting per connection until it closes, and then fork() fails (Spark's gateway is launched
+    with a preexec_fn, so it forks)."""
+    import signal
+    import subprocess
+    cons = [catalog.connect() for _ in range(4)]
+    for con in cons:
+        catalog.bound_memory(con)
+        con.execute("CREATE TEMP TABLE t AS SELECT range AS i FROM range(2000000)")
+    subprocess.run(["true"], check=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+
+
 def test_accepted_rows_are_views_over_the_source_files(tmp_path):
     """At scale nothing is copied: each canonical relation is a view (over the Parquet files, with
     the quarantine as an anti-join), and the failing rows alone are kept in tables."""
