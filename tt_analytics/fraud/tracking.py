@@ -14,8 +14,9 @@ list is not judged (no row).
 Fast path, in SQL: the common formats (UPS 1Z, USPS 20, FedEx Express 12, DHL Express 10, UPU
 S10) have their check digits computed by a SQL expression generated from the package's own
 algorithms and value lists (`proven_sql`, with the national posts' country suffix and the
-parameter patterns). fraud.prepare runs it inside DuckDB, so the numbers it proves valid (nearly
-all) never leave the database; `fast_valid` runs the same SQL on a frame. Every other number
+parameter patterns; `proven_query` casts each number's serial to one integer first).
+fraud.prepare runs it inside DuckDB, so the numbers it proves valid (nearly all) never leave the
+database; `fast_valid` runs the same check digits on a frame. Every other number
 (failing check digit, other formats, lower case, spaces) is judged by the package, so the
 package stays the authority on everything that is flagged, and tests/test_fraud_tracking_fast.py
 shows that the SQL never calls valid what the package (or validity()) does not.
