@@ -244,6 +244,24 @@ def test_duplicate_reviews_from_different_buyers_not_from_one_household():
     assert 'review says nothing about the product ("good")' in weak["o1"]["explanation"]
 
 
+def test_near_identical_reviews_at_the_similarity_boundary():
+    """FT-REVIEW near-duplicates: trigram Jaccard >= duplicate_similarity is inside, just below is not.
+    f1 and f2 post the same text B, f0 a variant A: with A ~ B, f1 has 3 groups (itself, f2, f0)."""
+    a, b = "thisfabricissoftandthecolourislovely", "thisfabricissoftandthecolorislovely"
+
+    def trigrams(t: str) -> set[str]:
+        return {t[i:i + 3] for i in range(len(t) - 2)}
+    jaccard = len(trigrams(a) & trigrams(b)) / len(trigrams(a) | trigrams(b))
+    assert 0.5 < jaccard < 0.9
+    farm = [order(f"f{i}", f"farm{i}", 100 + i * 3) for i in range(3)]
+    reviews = [{"review_id": f"rv{i}", "order_id": f"f{i}", "shop_id": "s1", "rating": 5, "created_at": ts(200 + i),
+                "text": t} for i, t in enumerate([a, b, b])]
+    tables = build(base() + farm, reviews=reviews)
+    inside = flagged(run(tables, {"review.duplicate_similarity": jaccard}))
+    assert set(inside) == {"f0", "f1", "f2"} and "near-identical" in inside["f0"]["explanation"]
+    assert flagged(run(tables, {"review.duplicate_similarity": jaccard + 1e-6})) == {}
+
+
 def test_burst_of_content_free_reviews_from_different_buyers():
     farm = [order(f"f{i}", f"farm{i}", 100 + i) for i in range(5)]
     texts = ["Good", "five stars!!", "👍👍👍", "good good good", "A+++"]

@@ -70,7 +70,10 @@ trigrams AS MATERIALIZED (
 ),
 similar_texts AS (
     SELECT compact, other_compact
-    FROM (SELECT p.compact, p.other_compact, a.n_tri AS a_n, b.n_tri AS b_n, array_length(list_intersect(a.tri, b.tri)) AS shared
+    -- shared trigrams: a's (distinct) trigrams found in b; list_contains over a short list is ~4x
+    -- cheaper than list_intersect, which hashes both lists for every pair (~1M pairs at 10M orders)
+    FROM (SELECT p.compact, p.other_compact, a.n_tri AS a_n, b.n_tri AS b_n,
+                 array_length(list_filter(a.tri, lambda t: list_contains(b.tri, t))) AS shared
           FROM text_pairs p
           JOIN trigrams a ON a.compact = p.compact
           JOIN trigrams b ON b.compact = p.other_compact
