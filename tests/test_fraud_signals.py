@@ -203,6 +203,20 @@ def test_bulk_buying_shop_norm_counts_peaks_in_one_window_and_interpolates_the_m
            "(the shop's usual buyer: 1.5 order, 1.5 units)" in got["r0"]["explanation"]
 
 
+def test_bulk_buying_shop_norm_leaves_out_orders_cancelled_before_shipping():
+    # as above, but each two{i}'s second order is cancelled before shipping: not counted, so those
+    # pairs have a peak of 1 and the median is 1.0 (counting the cancelled orders gives 1.5)
+    spread = [order("s0", "spread", -800), order("s1", "spread", -60)]
+    pairs = [order(f"d{i}{k}", f"two{i}", 300 + 3 * i + 20 * k,
+                   **({"shipped_at": None, "delivered_at": None, "cancelled_at": ts(300 + 3 * i + 21)} if k else {}))
+             for i in range(10) for k in range(2)]
+    ring = [order(f"r{i}", f"ring{i % 3}", 100 + i * 12, buyer_device_hash="dev-ring") for i in range(6)]
+    products = {o["order_id"]: [("p2", 1)] for o in ring}
+    got = flagged(run(build(base() + spread + pairs + ring, products=products)))
+    assert set(got) == {f"r{i}" for i in range(6)}
+    assert "(the shop's usual buyer: 1.0 order, 1.0 units)" in got["r0"]["explanation"]
+
+
 def test_bulk_buying_by_quantity():
     orders = base() + [order("q1", "big", 50)]
     got = flagged(run(build(orders, products={"q1": [("p1", 40)]})))

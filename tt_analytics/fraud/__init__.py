@@ -120,6 +120,12 @@ def _prepare_reviews(ctx) -> list[str]:
     return ["fraud_reviews"]
 
 
+def _prepare_group_products(ctx) -> list[str]:
+    """fraud_group_products: one row per (shop, buyer group, product), for bulk buying and FRAUDAR."""
+    ctx.con.execute("CREATE OR REPLACE TEMP TABLE fraud_group_products AS " + _sql(ctx, "group_products"))
+    return ["fraud_group_products"]
+
+
 def _prepare_parcels(ctx) -> list[str]:
     """fraud_parcel_scans (first scan and delivered zip per tracking number) and
     fraud_tracking_validity (the malformed numbers of the examined orders)."""
@@ -261,11 +267,12 @@ def _detect(ctx, w: dict[str, Any], staged: bool = False) -> dict[str, pl.DataFr
 
     for make, queries in STAGES:
         made = make(ctx) if staged else []
-        hits.update({q: check(q) for q in queries})
+        for q in queries:
+            hits[q] = (dense_block_hits(ctx).select(list(HIT_SCHEMA)).cast(HIT_SCHEMA) if q == "dense_block"
+                       else check(q))
         for table in made:
             ctx.con.execute(f"DROP TABLE {table}")
     hits.update({q: check(q) for q in SIGNAL_QUERIES if q not in hits})
-    hits["dense_block"] = dense_block_hits(ctx).select(list(HIT_SCHEMA)).cast(HIT_SCHEMA)
     _temp_table(ctx, "fraud_hits", pl.concat([hits[q] for q in [*SIGNAL_QUERIES, "dense_block"]]))
     ft = ctx.frame("fraud/fake_transactions", suspected_score=p["suspected_score"])
     ctx.register("fake_transactions", ft)
@@ -274,7 +281,8 @@ def _detect(ctx, w: dict[str, Any], staged: bool = False) -> dict[str, pl.DataFr
     return {"fake_transactions": ft, "fraud_groups": fraud_groups, "fraud_shops": fraud_shops}
 
 
-# the SQL checks in stages, each after its own tables are made (a function returning their
-# names); bulk buying, brushing and FRAUDAR then read only fraud_orders and fraud_order_products
+# the checks in stages, each after its own tables are made (a function returning their names;
+# "dense_block" is FRAUDAR); brushing then reads only fraud_orders
 STAGES = [(_prepare_reviews, ["review_duplicates", "review_generic"]),
-          (_prepare_parcels, ["self_purchase", "logistics_mismatch", "tracking_anomalies"])]
+          (_prepare_parcels, ["self_purchase", "logistics_mismatch", "tracking_anomalies"]),
+          (_prepare_group_products, ["bulk_buying", "dense_block"])]

@@ -14,11 +14,12 @@
 -- Rule ID: FT-BULK (004 §2.1 "单个或团伙买家经常从特定卖家处购买大量相同或类似商品").
 --
 -- Cost: one aggregate over every (shop, group, product) pair gives each pair's orders, units and
--- first and last order. Sliding windows run only where a pair's peak is not known from that:
+-- first and last order (fraud_group_products for single products, made once for this check and
+-- FRAUDAR). Sliding windows run only where a pair's peak is not known from that:
 -- pairs with several orders spread over more than one window, and the few pairs that could start a
 -- burst at all (>= `min_orders` orders or >= `min_units` units in total). A pair whose orders all
 -- fall in one window has its totals as its peak. Nearly every pair has a single line (21M pairs
--- of 21M lines at 10M orders), so the pairs are not kept: the aggregate's result is folded at
+-- of 21M lines at 10M orders), so the pairs are not copied again: they are folded at
 -- once into `pair_summary`, one row per pair that needs windows or can burst and one counted row
 -- per (shop, scope, orders, units) for all the others; the shop's median and MAD are taken from
 -- that histogram of peaks (a few distinct values per shop) instead of sorting every pair. Only the
@@ -40,16 +41,22 @@ lines AS NOT MATERIALIZED (  -- re-read where needed: a scan, or a semi-join to 
     SELECT order_id, shop_id, group_id, created_at, '*' AS product_id, units
     FROM order_units
 ),
+-- the product scope's pairs come aggregated (fraud_group_products, shared with FRAUDAR's edges);
+-- the any-product scope's are aggregated here from one line per order
 pairs AS (
-    SELECT shop_id, group_id, product_id, COUNT(*) AS n_lines, SUM(units) AS total_units,
+    SELECT shop_id, group_id, product_id, n_lines, total_units,
            -- spread: lines further apart than one window (in seconds, with a second's margin: a
            -- pair called spread by the margin only gets its exact peak from the window below)
-           epoch(MAX(created_at)) - epoch(MIN(created_at))
-               > 86400 * CASE WHEN product_id = '*' THEN CAST($any_product_burst_days AS BIGINT)
-                              ELSE CAST($burst_days AS BIGINT) END - 1 AS spread,
-           COUNT(*) >= CAST($min_orders AS BIGINT) OR SUM(units) >= CAST($min_units AS BIGINT) AS can_burst
-    FROM lines
-    GROUP BY shop_id, group_id, product_id
+           epoch(last_at) - epoch(first_at) > 86400 * CAST($burst_days AS BIGINT) - 1 AS spread,
+           n_lines >= CAST($min_orders AS BIGINT) OR total_units >= CAST($min_units AS BIGINT) AS can_burst
+    FROM fraud_group_products
+    WHERE n_lines > 0
+    UNION ALL
+    SELECT shop_id, group_id, '*', COUNT(*), SUM(units),
+           epoch(MAX(created_at)) - epoch(MIN(created_at)) > 86400 * CAST($any_product_burst_days AS BIGINT) - 1,
+           COUNT(*) >= CAST($min_orders AS BIGINT) OR SUM(units) >= CAST($min_units AS BIGINT)
+    FROM order_units
+    GROUP BY shop_id, group_id
 ),
 -- `special`: the pair needs sliding windows (several lines, spread or able to burst) or can burst;
 -- it keeps its own row. Every other pair has its totals as its peak and is only counted (c).

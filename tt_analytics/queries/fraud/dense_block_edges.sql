@@ -6,8 +6,8 @@
 -- such groups, are candidates: a group that bought one product cannot be part of a block.
 -- Each edge carries the integer numbers FRAUDAR's per-shop peeling works on.
 -- Rule ID: FT-BULK (dense blocks; Hooi et al., FRAUDAR, KDD 2016).
-WITH edges AS (
-    SELECT DISTINCT shop_id, group_id, product_id FROM fraud_order_products
+WITH edges AS NOT MATERIALIZED (  -- the pairs come aggregated: read three times, not copied
+    SELECT shop_id, group_id, product_id FROM fraud_group_products
 ),
 popularity AS (
     SELECT shop_id, product_id, COUNT(*) AS product_groups FROM edges GROUP BY shop_id, product_id
