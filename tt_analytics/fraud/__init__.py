@@ -9,9 +9,9 @@ weight and a plain-language piece of evidence:
 | self_purchase | FT-SELF | self_purchase.sql |
 | delivered_elsewhere, shipped_elsewhere | FT-LOGISTICS | logistics_mismatch.sql |
 | tracking_invalid, tracking_reused, tracking_no_scan | FT-TRACKING | tracking_anomalies.sql (+ reused_tracking_numbers.sql) |
-| bulk_buying | FT-BULK | bulk_buying.sql |
+| bulk_buying | FT-BULK | bulk_buying.sql (+ group_products.sql) |
 | order_brushing | FT-BULK | brushing_concentration.sql |
-| dense_block | FT-BULK | dense_block_edges.sql + fraudar.py (per shop) |
+| dense_block | FT-BULK | dense_block_edges.sql (+ group_products.sql) + fraudar.py (per shop) |
 | review_duplicate, review_generic | FT-REVIEW | review_duplicates.sql, review_generic.sql |
 
 Python only does what SQL cannot do well: connected components of the shared-identifier graph
@@ -26,9 +26,9 @@ Every check compares an order with its own shop's orders; what crosses shops (bu
 reused tracking numbers) is made once per run (prepare_run). So an export with more than
 PASS_ORDERS examined orders is examined in passes over disjoint sets of shops (_prepare_orders and
 _detect per pass): one pass's work tables stay near DuckDB's memory cap instead of spilling tens
-of GB to disk. Within a pass the tables only some checks read (review texts, parcel scans) are
-made just before those checks and dropped after them (STAGES); prepare_pass makes them all at
-once (the Spark engine and the tests).
+of GB to disk. Within a pass the tables only some checks read (review texts, parcel scans, the
+(shop, group, product) pairs of bulk buying and FRAUDAR) are made just before those checks and
+dropped after them (STAGES); prepare_pass makes them all at once (the Spark engine and the tests).
 """
 from __future__ import annotations
 
