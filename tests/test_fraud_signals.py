@@ -188,16 +188,26 @@ def test_bulk_buying_by_a_group_sharing_a_device_not_by_a_household_or_loyal_buy
     assert "6 orders (6 units) of product p2 in 3 days from 3 accounts sharing 3 addresses, 3 phones and 1 device" in e
 
 
+def _shop_norm_case(cancel_second: bool = False) -> dict:
+    """The shop-norm cases' shop: 10 one-off buyers, a buyer whose 2 orders are 30 days apart, 10
+    buyers two{i} with 2 orders in a day (the second cancelled before shipping if `cancel_second`)
+    and a ring of 3 linked accounts buying p2 6 times in 3 days. Returns the flagged orders."""
+    spread = [order("s0", "spread", -800), order("s1", "spread", -60)]
+    pairs = [order(f"d{i}{k}", f"two{i}", 300 + 3 * i + 20 * k,
+                   **({"shipped_at": None, "delivered_at": None, "cancelled_at": ts(300 + 3 * i + 21)}
+                      if k and cancel_second else {}))
+             for i in range(10) for k in range(2)]
+    ring = [order(f"r{i}", f"ring{i % 3}", 100 + i * 12, buyer_device_hash="dev-ring") for i in range(6)]
+    products = {o["order_id"]: [("p2", 1)] for o in ring}
+    return flagged(run(build(base() + spread + pairs + ring, products=products)))
+
+
 def test_bulk_buying_shop_norm_counts_peaks_in_one_window_and_interpolates_the_median():
     # the shop's 22 (group, product) pairs: 11 with a peak of 1 order (10 one-off buyers and a buyer
     # whose 2 orders are 30 days apart: one per 7-day window), 10 with 2 orders in a day, and the
     # ring: median (1 + 2) / 2 = 1.5, MAD 0.5. Counting the spread buyer's 2 orders as one peak
     # would make the median 2.0.
-    spread = [order("s0", "spread", -800), order("s1", "spread", -60)]
-    pairs = [order(f"d{i}{k}", f"two{i}", 300 + 3 * i + 20 * k) for i in range(10) for k in range(2)]
-    ring = [order(f"r{i}", f"ring{i % 3}", 100 + i * 12, buyer_device_hash="dev-ring") for i in range(6)]
-    products = {o["order_id"]: [("p2", 1)] for o in ring}
-    got = flagged(run(build(base() + spread + pairs + ring, products=products)))
+    got = _shop_norm_case()
     assert set(got) == {f"r{i}" for i in range(6)}
     assert "6 orders (6 units) of product p2 in 3 days from 3 accounts sharing 3 addresses, 3 phones and 1 device " \
            "(the shop's usual buyer: 1.5 order, 1.5 units)" in got["r0"]["explanation"]
@@ -206,13 +216,7 @@ def test_bulk_buying_shop_norm_counts_peaks_in_one_window_and_interpolates_the_m
 def test_bulk_buying_shop_norm_leaves_out_orders_cancelled_before_shipping():
     # as above, but each two{i}'s second order is cancelled before shipping: not counted, so those
     # pairs have a peak of 1 and the median is 1.0 (counting the cancelled orders gives 1.5)
-    spread = [order("s0", "spread", -800), order("s1", "spread", -60)]
-    pairs = [order(f"d{i}{k}", f"two{i}", 300 + 3 * i + 20 * k,
-                   **({"shipped_at": None, "delivered_at": None, "cancelled_at": ts(300 + 3 * i + 21)} if k else {}))
-             for i in range(10) for k in range(2)]
-    ring = [order(f"r{i}", f"ring{i % 3}", 100 + i * 12, buyer_device_hash="dev-ring") for i in range(6)]
-    products = {o["order_id"]: [("p2", 1)] for o in ring}
-    got = flagged(run(build(base() + spread + pairs + ring, products=products)))
+    got = _shop_norm_case(cancel_second=True)
     assert set(got) == {f"r{i}" for i in range(6)}
     assert "(the shop's usual buyer: 1.0 order, 1.0 units)" in got["r0"]["explanation"]
 

@@ -268,14 +268,13 @@ def _detect(ctx, w: dict[str, Any], staged: bool = False) -> dict[str, pl.DataFr
     binds = _bindings(p, w["start"], w["end"])
     hits = {}
 
-    def check(q: str) -> pl.DataFrame:
-        return ctx.frame(f"fraud/{q}", **binds[q]).select(list(HIT_SCHEMA)).cast(HIT_SCHEMA)
+    def check(q: str) -> pl.DataFrame:  # a SQL check, or FRAUDAR ("dense_block")
+        frame = dense_block_hits(ctx) if q == "dense_block" else ctx.frame(f"fraud/{q}", **binds[q])
+        return frame.select(list(HIT_SCHEMA)).cast(HIT_SCHEMA)
 
     for make, queries in STAGES:
         made = make(ctx) if staged else []
-        for q in queries:
-            hits[q] = (dense_block_hits(ctx).select(list(HIT_SCHEMA)).cast(HIT_SCHEMA) if q == "dense_block"
-                       else check(q))
+        hits.update({q: check(q) for q in queries})
         for table in made:
             ctx.con.execute(f"DROP TABLE {table}")
     hits.update({q: check(q) for q in SIGNAL_QUERIES if q not in hits})
