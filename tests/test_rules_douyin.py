@@ -126,3 +126,24 @@ def test_a_new_deposit_amount_is_a_dated_value(tmp_path):
                                             outputs=["deposit"])["deposit"]["required_deposit"].to_list()
                 for as_of in ("2025-12-31", "2026-01-01")}
     assert required == {"2025-12-31": [4000.0], "2026-01-01": [5000.0]}
+
+
+def test_outputs_later_queries_read_are_views_of_their_frames():
+    """evaluate.Context.register: settlement (every confirmed order: 30M rows at 100M orders) is
+    read by deposit through a view of its Polars frame, not copied into DuckDB, where the copy
+    would take memory from the capped passes of fake transaction detection that follow."""
+    import importlib
+
+    import golden
+
+    from tt_analytics import catalog, params
+    evaluate = importlib.import_module("tt_analytics.evaluate")  # the module (the package exports a function)
+    case = next(c for _, c in CASES if c["name"].startswith("a payout pending at closure"))
+    con = catalog.connect()
+    golden.load_input(con, case["input"])
+    res = evaluate.run(con, params._as_date(case["as_of"]), params.load(params._as_date(case["as_of"])),
+                       outputs=["deposit"])
+    assert res["deposit"]["pending_payouts"].to_list() == [1]  # deposit read the settlement rows
+    tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    views = {r[0] for r in con.execute("SELECT view_name FROM duckdb_views() WHERE temporary").fetchall()}
+    assert not tables & {"settlement", "deposit"} and {"settlement", "deposit"} <= views
