@@ -73,8 +73,8 @@ def rule_files(rules_dir: str | Path | None = None) -> dict[str, Path]:
 
 @lru_cache(maxsize=64)
 def _read(path: Path, mtime: float) -> Any:
-    with open(path, encoding="utf-8") as f:
-        return yaml.safe_load(f)
+    with open(path, encoding="utf-8") as f:  # libyaml's parser when PyYAML has it (~10x faster)
+        return yaml.load(f, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 def raw(name: str, rules_dir: str | Path | None = None) -> Any:
