@@ -330,8 +330,8 @@ def test_dense_blocks_are_found_shop_by_shop_when_the_edges_stream_in_small_batc
 def test_several_passes_over_disjoint_shops_give_the_same_outputs_as_one(monkeypatch):
     """Large exports are examined in passes over disjoint sets of shops (fraud.PASS_ORDERS); the
     outputs put together are the one-pass outputs, row for row and in order, including a tracking
-    number reused across two shops (counted over every order once per run) and passes with no
-    order at all."""
+    number reused across two shops (counted over every order once per run), parcel scans (made
+    once per run when there are several passes) and passes with no order at all."""
     from tt_analytics import fraud
     rings, products = [], {}
     for shop in ("s1", "s2"):
@@ -340,15 +340,25 @@ def test_several_passes_over_disjoint_shops_give_the_same_outputs_as_one(monkeyp
         products.update({o["order_id"]: [(f"{shop}p{k}", 1) for k in range(4)] for o in ring})
     reused = [order("r1", "b1", 50, shop="s1", tracking_number="1Z999AA10123456784", carrier="ups"),
               order("r2", "b2", 55, shop="s2", tracking_number="1Z999AA10123456784", carrier="ups")]
-    tables = build(base() + rings + reused, products=products)
+    parcels = [order("e1", "b3", 60, shop="s2", ship_to_zip="20001"), order("e2", "b4", 65, shop="s1")]
+    tables = build(base() + rings + reused + parcels, products=products)
+    # with several passes the parcel scans come from one file made for the run: its delivered
+    # zip (e1 delivered elsewhere) and first scan (e2 first scanned 30 h after shipping) must reach each pass
+    for e in tables["tracking_events"]:
+        if e["tracking_number"] == parcels[0]["tracking_number"] and e["status"] == "delivered":
+            e["zip"] = "30303"
+        if e["tracking_number"] == parcels[1]["tracking_number"] and e["status"] == "picked_up":
+            e["event_at"] = ts(65 + 20 + 30)
     one = run(tables)
-    assert {"r1", "r2"} <= set(flagged(one, suspected_only=False))
+    got = flagged(one, suspected_only=False)
+    assert {"r1", "r2", "e1", "e2"} <= set(got)
+    assert "delivered to zip 30303" in got["e1"]["explanation"] and "30 h after shipping" in got["e2"]["explanation"]
     passes = []
     real = fraud._prepare_orders
     monkeypatch.setattr(fraud, "_prepare_orders", lambda ctx, part, parts: passes.append(parts) or real(ctx, part, parts))
     monkeypatch.setattr(fraud, "PASS_ORDERS", 5)
     many = run(tables)
-    assert len(passes) == passes[0] == 5  # 24 orders, 5 a pass; two shops: at least three passes have none
+    assert len(passes) == passes[0] == 6  # 26 orders, 5 a pass; two shops: at least four passes have none
     for name in ("fake_transactions", "fraud_groups", "fraud_shops"):
         assert many[name].equals(one[name]), name
 
