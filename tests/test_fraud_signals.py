@@ -330,8 +330,8 @@ def test_dense_blocks_are_found_shop_by_shop_when_the_edges_stream_in_small_batc
 def test_several_passes_over_disjoint_shops_give_the_same_outputs_as_one(monkeypatch):
     """Large exports are examined in passes over disjoint sets of shops (fraud.PASS_ORDERS); the
     outputs put together are the one-pass outputs, row for row and in order, including a tracking
-    number reused across two shops (counted over every order once per run), parcel scans (made
-    once per run when there are several passes) and passes with no order at all."""
+    number reused across two shops (counted over every order once per run), each pass's parcel
+    scans (first scan, delivered zip) and passes with no order at all."""
     from tt_analytics import fraud
     rings, products = [], {}
     for shop in ("s1", "s2"):
@@ -342,8 +342,7 @@ def test_several_passes_over_disjoint_shops_give_the_same_outputs_as_one(monkeyp
               order("r2", "b2", 55, shop="s2", tracking_number="1Z999AA10123456784", carrier="ups")]
     parcels = [order("e1", "b3", 60, shop="s2", ship_to_zip="20001"), order("e2", "b4", 65, shop="s1")]
     tables = build(base() + rings + reused + parcels, products=products)
-    # with several passes the parcel scans come from one file made for the run: its delivered
-    # zip (e1 delivered elsewhere) and first scan (e2 first scanned 30 h after shipping) must reach each pass
+    # parcels in passes of their own: e1 delivered elsewhere, e2 first scanned 30 h after shipping
     for e in tables["tracking_events"]:
         if e["tracking_number"] == parcels[0]["tracking_number"] and e["status"] == "delivered":
             e["zip"] = "30303"

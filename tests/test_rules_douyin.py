@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 
+import golden
 import pytest
 from golden import check, load_cases, run_case
 
-from tt_analytics import calendars, douyin
+from tt_analytics import calendars, catalog, douyin, params
 from tt_analytics import evaluate as evaluate_data_folder  # the package's evaluate() function
 from tt_analytics.errors import InputError
 
@@ -132,11 +134,6 @@ def test_outputs_later_queries_read_are_views_of_their_frames():
     """evaluate.Context.register: settlement (every confirmed order: 30M rows at 100M orders) is
     read by deposit through a view of its Polars frame, not copied into DuckDB, where the copy
     would take memory from the capped passes of fake transaction detection that follow."""
-    import importlib
-
-    import golden
-
-    from tt_analytics import catalog, params
     evaluate = importlib.import_module("tt_analytics.evaluate")  # the module (the package exports a function)
     case = next(c for _, c in CASES if c["name"].startswith("a payout pending at closure"))
     con = catalog.connect()
