@@ -109,12 +109,10 @@ def test_alliance_rejects_an_unknown_positive_rate_source():
 
 def test_a_new_deposit_amount_is_a_dated_value(tmp_path):
     """DEP-TABLE values are dated: a custom rules folder adds 5,000 for enterprise apparel from 2026."""
-    import copy
-
     import yaml
 
     from tt_analytics import params
-    table = copy.deepcopy(params.raw("douyin_deposit_cn"))  # raw() is cached: never change it in place
+    table = params.raw("douyin_deposit_cn")  # a copy: changing it leaves the bundled rules alone
     table["amounts"]["enterprise"]["apparel"]["values"][dt.date(2026, 1, 1)] = {"value": 5000}
     rules = tmp_path / "rules"
     rules.mkdir()

@@ -198,6 +198,25 @@ def test_a_new_dated_value_applies_from_its_date(tmp_path):
     assert params.load("2026-11-20", tmp_path)["tiktok_metrics"]["metrics"]["SFCR"]["target"] == 0.05
 
 
+
+def _empty_every_container(node) -> None:
+    for child in (node.values() if isinstance(node, dict) else node):
+        if isinstance(child, (dict, list)):
+            _empty_every_container(child)
+    node.clear()
+
+
+def test_changing_loaded_parameters_does_not_change_the_next_load():
+    """Golden cases override parameters in place (tests/golden.py); the cached parse must not see it
+    (it did: a list-valued parameter changed by one test reached every later test's params.load)."""
+    import copy
+    first, raw = params.load(AS_OF), params.raw("douyin_deposit_cn")
+    expected, expected_raw = copy.deepcopy(first), copy.deepcopy(raw)
+    _empty_every_container(first)
+    _empty_every_container(raw)
+    assert params.load(AS_OF) == expected
+    assert params.raw("douyin_deposit_cn") == expected_raw
+
 QUERY_DIR = Path(__file__).parent.parent / "tt_analytics" / "queries" / "tiktok"
 
 

@@ -14,6 +14,7 @@ brackets whose fields are parameters or literals. Anything else is a plain mappi
 """
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from functools import lru_cache
 from pathlib import Path
@@ -78,12 +79,15 @@ def _read(path: Path, mtime: float) -> Any:
 
 
 def raw(name: str, rules_dir: str | Path | None = None) -> Any:
-    """The unresolved content of one parameter file (for docs and references)."""
+    """The unresolved content of one parameter file (for docs and references).
+
+    A copy of the cached parse: callers (tests overriding a parameter, series swapping dated
+    values) may change what they get without changing what the next caller reads."""
     files = rule_files(rules_dir)
     if name not in files:
         raise ParameterError(f"no parameter file {name}.yaml (have: {', '.join(files)})")
     p = files[name]
-    return _read(p, p.stat().st_mtime)
+    return copy.deepcopy(_read(p, p.stat().st_mtime))
 
 
 def load(as_of: dt.date | str, rules_dir: str | Path | None = None) -> dict[str, Any]:
