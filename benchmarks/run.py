@@ -25,7 +25,8 @@ from benchmarks.steps import STEPS
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "benchmarks"
-DEFAULT_STEPS = ["ingest", "validate", "validate_sql", "floor", "evaluate", "metrics", "fraud", "series", "pandas"]
+DEFAULT_STEPS = ["ingest", "validate", "validate_sql", "floor", "evaluate", "rules", "metrics", "fraud", "series",
+                 "pandas"]
 AS_OF = "2026-11-20"
 
 

@@ -23,6 +23,7 @@ STEPS: dict[str, str] = {
     "evaluate": "evaluate, one as-of date, every output (data already validated)",
     "series": "evaluate series, 90 daily as-of dates, every output",
     "fraud": "fake transaction detection alone (outputs=['fake_transactions'])",
+    "rules": "evaluate, every output but fake transaction detection (the eleven rule outputs)",
     "metrics": "evaluate, the metrics output only (like for like with the pandas reference)",
     "floor": "one-scan floor: one DuckDB aggregate scan of the columns the evaluation reads",
     "pandas": "pandas reference: SFCR, LDR, NRR per shop as of the date",
@@ -85,11 +86,12 @@ def prepare(step: str, a: argparse.Namespace) -> Callable[[], dict]:
             report = validate_into(con, data, _fresh(work / "validate_sql"), as_of=as_of, data_docs=False)
             return {"failed": bool(report.failed), "rows_quarantined": int(report.summary["rows_quarantined"].sum())}
         return call
-    if step in ("evaluate", "fraud", "metrics"):
+    if step in ("evaluate", "rules", "fraud", "metrics"):
         import importlib
         from tt_analytics import catalog, params
         evaluate = importlib.import_module("tt_analytics.evaluate")  # the module (the package exports a function)
-        outputs = {"fraud": ["fake_transactions"], "metrics": ["metrics"]}.get(step)
+        outputs = {"fraud": ["fake_transactions"], "metrics": ["metrics"],
+                   "rules": [o for o in evaluate.OUTPUTS if o != "fake_transactions"]}.get(step)
         def call():
             # evaluate.evaluate(data, as_of, validate=False, outputs=...) spelled out, to time each
             # output through run()'s progress callback (where the time goes, per component)

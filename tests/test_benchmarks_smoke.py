@@ -134,6 +134,10 @@ def test_targets_are_judged_from_the_numbers():
     for fraud_s, met in ((300.0, True), (280.0, False)):  # 100M: 100 s (1.11x per row) / 120 s (1.33x)
         r100["steps"]["evaluate"]["info"] = {"output_seconds": {"metrics": 50.0, "fake_transactions": fraud_s}}
         assert {n: m for n, _, m in report.targets([r10, r100])}[rules] is met, fraud_s
+    # a measured `rules` step replaces the subtraction: 10M 9 s -> 10 s, so 100M's 120 s is 1.2x per row
+    r10["steps"]["rules"] = {"status": "ok", "seconds": 10.0, "peak_rss_bytes": 2**30, "process_seconds": 11.0}
+    assert report.rules_seconds(r10) == 10.0
+    assert {n: m for n, _, m in report.targets([r10, r100])}[rules] is True
     r10["steps"]["fraud"].update(status="timeout", seconds=None, process_seconds=600)
     r10["steps"]["evaluate"].update(status="timeout", seconds=None, process_seconds=900)
     verdicts = {name: (measured, met) for name, measured, met in report.targets([r10])}
