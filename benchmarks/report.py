@@ -5,6 +5,7 @@ BENCHMARKS.md is hand-written around sections fenced by `<!-- generated:NAME -->
 """
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from pathlib import Path
@@ -88,6 +89,11 @@ def series_outputs_seconds(rec: dict) -> float | None:
 FRAUD_OUTPUTS = ("fake_transactions",)
 
 
+def _rules_step(rec: dict | None) -> str:
+    """The step rules_seconds reads for this record."""
+    return "rules" if rec and seconds(rec, "rules") is not None else "evaluate"
+
+
 def rules_seconds(rec: dict | None) -> float | None:
     """Seconds of an evaluation without fake transaction detection (its own target and step): the
     `rules` step where measured (the eleven rule outputs in a process of their own, attaching and
@@ -101,6 +107,27 @@ def rules_seconds(rec: dict | None) -> float | None:
     if row.get("status") != "ok" or not per:
         return None
     return row["seconds"] - sum(per.get(o, 0.0) for o in FRAUD_OUTPUTS)
+
+
+# Two steps more than this apart were measured on different days of a shared virtual machine,
+# whose speed differs from day to day (the same 10M evaluation: 120.1 s one day, 67.0 s another):
+# their ratio is not judged, the report asks for a run of both instead.
+MAX_HOURS_APART = 3.0
+
+
+def hours_apart(*measured: tuple[dict | None, str]) -> float:
+    """Hours between the earliest and the latest start of the given (size record, step) pairs."""
+    starts = [dt.datetime.fromisoformat(rec["steps"][step]["started_at"]) for rec, step in measured
+              if rec and step in rec["steps"] and rec["steps"][step].get("started_at")]
+    return (max(starts) - min(starts)).total_seconds() / 3600 if starts else 0.0
+
+
+def judged(name: str, measured: str, met: bool | None, *compared: tuple[dict | None, str]):
+    """A target row; not judged when the numbers it compares were measured too far apart."""
+    h = hours_apart(*compared)
+    if met is not None and h > MAX_HOURS_APART:
+        return name, f"{measured}; measured {h:.0f} h apart: re-run both to judge", None
+    return name, measured, met
 
 
 def _by_size(records: list[dict], label: str) -> dict | None:
@@ -124,24 +151,28 @@ def targets(records: list[dict]) -> list[tuple[str, str, bool | None]]:
                     f"> {lb / seconds(r10, 'floor'):.0f}× (killed after {lb:.0f} s vs {_fmt(seconds(r10, 'floor'))} s)",
                     False))
     else:
-        out.append(("evaluate (all outputs) at 10M ≤ 3× the one-scan floor",
-                    "not measured" if x is None else f"{x:.1f}× ({_fmt(seconds(r10, 'evaluate'))} s vs "
-                    f"{_fmt(seconds(r10, 'floor'))} s)", None if x is None else x <= 3))
+        out.append(judged("evaluate (all outputs) at 10M ≤ 3× the one-scan floor",
+                          "not measured" if x is None else f"{x:.1f}× ({_fmt(seconds(r10, 'evaluate'))} s vs "
+                          f"{_fmt(seconds(r10, 'floor'))} s)", None if x is None else x <= 3,
+                          (r10, "evaluate"), (r10, "floor")))
     rules = rules_seconds(r10)
     if rules is not None and seconds(r10, "floor"):
         x = rules / seconds(r10, "floor")
-        out.append(("evaluate at 10M ≤ 3× the one-scan floor (every rule output, without fake transaction detection)",
-                    f"{x:.1f}× ({_fmt(rules)} s vs {_fmt(seconds(r10, 'floor'))} s)", x <= 3))
+        out.append(judged("evaluate at 10M ≤ 3× the one-scan floor (every rule output, without fake transaction "
+                          "detection)", f"{x:.1f}× ({_fmt(rules)} s vs {_fmt(seconds(r10, 'floor'))} s)", x <= 3,
+                          (r10, _rules_step(r10)), (r10, "floor")))
     for rec in records:
         x = ratio(rec, "series", "evaluate")
         if x is not None:
-            out.append((f"90-day daily series ≤ 2× one as-of evaluation ({rec['size']}, against the full evaluation)",
-                        f"{x:.1f}× ({_fmt(seconds(rec, 'series'))} s vs {_fmt(seconds(rec, 'evaluate'))} s)", x <= 2))
+            out.append(judged(f"90-day daily series ≤ 2× one as-of evaluation ({rec['size']}, against the full "
+                              "evaluation)", f"{x:.1f}× ({_fmt(seconds(rec, 'series'))} s vs "
+                              f"{_fmt(seconds(rec, 'evaluate'))} s)", x <= 2, (rec, "series"), (rec, "evaluate")))
         same = series_outputs_seconds(rec)
         if same and seconds(rec, "series") is not None:
             x = seconds(rec, "series") / same
-            out.append((f"90-day daily series ≤ 2× one as-of evaluation ({rec['size']}, against the same outputs)",
-                        f"{x:.1f}× ({_fmt(seconds(rec, 'series'))} s vs {_fmt(same)} s)", x <= 2))
+            out.append(judged(f"90-day daily series ≤ 2× one as-of evaluation ({rec['size']}, against the same "
+                              "outputs)", f"{x:.1f}× ({_fmt(seconds(rec, 'series'))} s vs {_fmt(same)} s)", x <= 2,
+                              (rec, "series"), (rec, "evaluate")))
     x = ratio(r10, "pandas", "evaluate")
     lb = timed_out_after(r10, "evaluate")
     if x is None and lb is not None and seconds(r10, "pandas"):
@@ -149,13 +180,15 @@ def targets(records: list[dict]) -> list[tuple[str, str, bool | None]]:
                     f"< {seconds(r10, 'pandas') / lb:.2f}× ({_fmt(seconds(r10, 'pandas'))} s vs evaluate killed "
                     f"after {lb:.0f} s)", False))
     else:
-        out.append(("≥ 10× faster than the pandas reference at 10M (evaluate, all outputs)",
-                    "not measured" if x is None else f"{x:.1f}× ({_fmt(seconds(r10, 'pandas'))} s vs "
-                    f"{_fmt(seconds(r10, 'evaluate'))} s)", None if x is None else x >= 10))
+        out.append(judged("≥ 10× faster than the pandas reference at 10M (evaluate, all outputs)",
+                          "not measured" if x is None else f"{x:.1f}× ({_fmt(seconds(r10, 'pandas'))} s vs "
+                          f"{_fmt(seconds(r10, 'evaluate'))} s)", None if x is None else x >= 10,
+                          (r10, "pandas"), (r10, "evaluate")))
     x = ratio(r10, "pandas", "metrics")
-    out.append(("≥ 10× faster than the pandas reference at 10M (like for like: metrics output)",
-                "not measured" if x is None else f"{x:.1f}× ({_fmt(seconds(r10, 'pandas'))} s vs "
-                f"{_fmt(seconds(r10, 'metrics'))} s)", None if x is None else x >= 10))
+    out.append(judged("≥ 10× faster than the pandas reference at 10M (like for like: metrics output)",
+                      "not measured" if x is None else f"{x:.1f}× ({_fmt(seconds(r10, 'pandas'))} s vs "
+                      f"{_fmt(seconds(r10, 'metrics'))} s)", None if x is None else x >= 10,
+                      (r10, "pandas"), (r10, "metrics")))
     if r100 is None:
         out.append(("100M completes with peak RSS ≤ 12 GB", "100M not run", None))
         out.append(("cost per row at 100M ≤ 1.3× that at 10M (evaluate)", "100M not run", None))
@@ -168,14 +201,16 @@ def targets(records: list[dict]) -> list[tuple[str, str, bool | None]]:
                     f"max peak RSS {peak / 1e9:.1f} GB", ok and peak <= 12e9))
         if seconds(r100, "evaluate") and r10 and seconds(r10, "evaluate"):
             x = (seconds(r100, "evaluate") / r100["orders"]) / (seconds(r10, "evaluate") / r10["orders"])
-            out.append(("cost per row at 100M ≤ 1.3× that at 10M (evaluate)", f"{x:.2f}×", x <= 1.3))
+            out.append(judged("cost per row at 100M ≤ 1.3× that at 10M (evaluate)", f"{x:.2f}×", x <= 1.3,
+                              (r100, "evaluate"), (r10, "evaluate")))
         else:
             out.append(("cost per row at 100M ≤ 1.3× that at 10M (evaluate)", "not measured", None))
         rules10, rules100 = rules_seconds(r10), rules_seconds(r100)
         if rules10 and rules100:  # the same without fake transaction detection (its own target)
             x = (rules100 / r100["orders"]) / (rules10 / r10["orders"])
-            out.append(("cost per row at 100M ≤ 1.3× that at 10M (every rule output, without fake transaction "
-                        "detection)", f"{x:.2f}× ({_fmt(rules100)} s vs {_fmt(rules10)} s)", x <= 1.3))
+            out.append(judged("cost per row at 100M ≤ 1.3× that at 10M (every rule output, without fake "
+                              "transaction detection)", f"{x:.2f}× ({_fmt(rules100)} s vs {_fmt(rules10)} s)",
+                              x <= 1.3, (r100, _rules_step(r100)), (r10, _rules_step(r10))))
     for rec in records:
         for step, how in (("validate", "with GX Data Docs"), ("validate_sql", "SQL pass only")):
             x = ratio(rec, step, "evaluate")
@@ -185,9 +220,9 @@ def targets(records: list[dict]) -> list[tuple[str, str, bool | None]]:
                             f"< {seconds(rec, step) / lb:.2f}× ({_fmt(seconds(rec, step))} s vs evaluate killed "
                             f"after {lb:.0f} s)", True))
             if x is not None:
-                out.append((f"validation ≤ the evaluation's own time ({rec['size']}, {how})",
-                            f"{x:.2f}× ({_fmt(seconds(rec, step))} s vs {_fmt(seconds(rec, 'evaluate'))} s)",
-                            x <= 1))
+                out.append(judged(f"validation ≤ the evaluation's own time ({rec['size']}, {how})",
+                                  f"{x:.2f}× ({_fmt(seconds(rec, step))} s vs {_fmt(seconds(rec, 'evaluate'))} s)",
+                                  x <= 1, (rec, step), (rec, "evaluate")))
     f = seconds(r10, "fraud") if r10 else None
     lb = timed_out_after(r10, "fraud")
     if f is None and lb is not None:
@@ -201,7 +236,9 @@ def targets(records: list[dict]) -> list[tuple[str, str, bool | None]]:
 def targets_table(records: list[dict]) -> str:
     lines = ["| target | measured | |", "|---|---|---|"]
     for name, measured, met in targets(records):
-        lines.append(f"| {name} | {measured} | {'met' if met else 'not measured' if met is None else '**missed**'} |")
+        verdict = "met" if met else "**missed**" if met is False else \
+            "not judged" if "apart" in measured else "not measured"
+        lines.append(f"| {name} | {measured} | {verdict} |")
     return "\n".join(lines)
 
 

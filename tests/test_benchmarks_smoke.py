@@ -149,6 +149,18 @@ def test_targets_are_judged_from_the_numbers():
     r10["steps"]["rules"] = {"status": "ok", "seconds": 10.0, "peak_rss_bytes": 2**30, "process_seconds": 11.0}
     assert report.rules_seconds(r10) == 10.0
     assert {n: m for n, _, m in report.targets([r10, r100])}[rules] is True
+    # numbers measured on different days of the VM are not compared (the eighth session's 1.24x
+    # compared a 100M run with a 10M run of an earlier, slower day; the same day gave 1.48x)
+    r10["steps"]["evaluate"]["started_at"] = "2026-11-26T12:00:00+00:00"
+    r100["steps"]["evaluate"]["started_at"] = "2026-11-26T16:00:00+00:00"
+    rows = {n: (measured, m) for n, measured, m in report.targets([r10, r100])}
+    measured, met = rows["cost per row at 100M ≤ 1.3× that at 10M (evaluate)"]
+    assert met is None and "measured 4 h apart" in measured
+    assert "| cost per row at 100M ≤ 1.3× that at 10M (evaluate) | 1.38×; measured 4 h apart: re-run both to " \
+           "judge | not judged |" in report.targets_table([r10, r100])
+    r100["steps"]["evaluate"]["started_at"] = "2026-11-26T14:59:00+00:00"  # within 3 h: judged
+    assert {n: m for n, _, m in report.targets([r10, r100])}["cost per row at 100M ≤ 1.3× that at 10M (evaluate)"] \
+        is False
     r10["steps"]["fraud"].update(status="timeout", seconds=None, process_seconds=600)
     r10["steps"]["evaluate"].update(status="timeout", seconds=None, process_seconds=900)
     verdicts = {name: (measured, met) for name, measured, met in report.targets([r10])}
