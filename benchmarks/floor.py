@@ -74,7 +74,7 @@ def connect(data_dir: str | Path):
 def scanned_columns(con, sql: str) -> list[list[str]]:
     """The columns each Parquet scan of `sql`'s plan reads (EXPLAIN), to check the floor's reads."""
     def scans(node: dict):
-        if node.get("name") in ("READ_PARQUET", "TABLE_SCAN", "SEQ_SCAN"):
+        if node.get("name") == "READ_PARQUET":
             yield list(node.get("extra_info", {}).get("Projections") or [])
         for child in node.get("children", []):
             yield from scans(child)

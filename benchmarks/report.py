@@ -100,7 +100,7 @@ def rules_seconds(rec: dict | None) -> float | None:
     writing included). Else the evaluate step less its fake_transactions output, which also
     charges the rules with the end of that process (freeing the detection's frames and connection:
     ~0.5 s at 10M)."""
-    if seconds(rec or {"steps": {}}, "rules") is not None:
+    if _rules_step(rec) == "rules":
         return seconds(rec, "rules")
     row = (rec or {}).get("steps", {}).get("evaluate") or {}
     per = row.get("info", {}).get("output_seconds")
@@ -113,6 +113,7 @@ def rules_seconds(rec: dict | None) -> float | None:
 # whose speed differs from day to day (the same 10M evaluation: 120.1 s one day, 67.0 s another):
 # their ratio is not judged, the report asks for a run of both instead.
 MAX_HOURS_APART = 3.0
+NOT_JUDGED = "apart: re-run both to judge"  # ends the measured text of a row not judged
 
 
 def hours_apart(*measured: tuple[dict | None, str]) -> float:
@@ -126,7 +127,7 @@ def judged(name: str, measured: str, met: bool | None, *compared: tuple[dict | N
     """A target row; not judged when the numbers it compares were measured too far apart."""
     h = hours_apart(*compared)
     if met is not None and h > MAX_HOURS_APART:
-        return name, f"{measured}; measured {h:.0f} h apart: re-run both to judge", None
+        return name, f"{measured}; measured {h:.0f} h {NOT_JUDGED}", None
     return name, measured, met
 
 
@@ -237,7 +238,7 @@ def targets_table(records: list[dict]) -> str:
     lines = ["| target | measured | |", "|---|---|---|"]
     for name, measured, met in targets(records):
         verdict = "met" if met else "**missed**" if met is False else \
-            "not judged" if "apart" in measured else "not measured"
+            "not judged" if measured.endswith(NOT_JUDGED) else "not measured"
         lines.append(f"| {name} | {measured} | {verdict} |")
     return "\n".join(lines)
 

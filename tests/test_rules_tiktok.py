@@ -198,7 +198,6 @@ def test_a_new_dated_value_applies_from_its_date(tmp_path):
     assert params.load("2026-11-20", tmp_path)["tiktok_metrics"]["metrics"]["SFCR"]["target"] == 0.05
 
 
-
 def _empty_every_container(node) -> None:
     for child in (node.values() if isinstance(node, dict) else node):
         if isinstance(child, (dict, list)):
@@ -216,6 +215,7 @@ def test_changing_loaded_parameters_does_not_change_the_next_load():
     _empty_every_container(raw)
     assert params.load(AS_OF) == expected
     assert params.raw("douyin_deposit_cn") == expected_raw
+
 
 QUERY_DIR = Path(__file__).parent.parent / "tt_analytics" / "queries" / "tiktok"
 
