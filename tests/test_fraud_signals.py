@@ -188,6 +188,35 @@ def test_bulk_buying_by_a_group_sharing_a_device_not_by_a_household_or_loyal_buy
     assert "6 orders (6 units) of product p2 in 3 days from 3 accounts sharing 3 addresses, 3 phones and 1 device" in e
 
 
+def _identity_links(tables: dict, weak_hash: bool) -> list[tuple[str, str]]:
+    """identity_links.sql's rows; with `weak_hash` its hash() replaced by length(), so that every
+    account id and many identifiers of the same length collide."""
+    from tt_analytics import fraud
+    con = catalog.connect()
+    golden.load_input(con, tables)
+    prm = params.load(AS_OF)["fraud"]
+    start, end = fraud.window(AS_OF, prm["window_days"])
+    text = evaluate.sql_text("fraud/identity_links")
+    if weak_hash:
+        text = text.replace("hash(", "length(")
+    return sorted(con.sql(text, params={"window_start": start, "window_end": end, **prm["groups"]}).fetchall())
+
+
+def test_identity_links_are_exact_when_hashes_collide():
+    """FT-BULK buyer groups: identity_links.sql narrows the shared identifiers down on hashes and then
+    decides on the strings. With a hash under which every account id collides (`ac`, `ad`, `hx`: all
+    of length 2) it must still find exactly the identifiers two accounts share: an identifier seen
+    with one account hash is kept when two accounts have that hash (without that, no link at all)."""
+    orders = base() + [order("x1", "ac", 60, ship_to_address_hash="flat-9"), order("x2", "ad", 61, ship_to_address_hash="flat-9"),
+                       order("x3", "ac", 62, ship_to_address_hash="flat-8"),  # one account: not shared
+                       order("x4", "hx", 63, buyer_phone_hash="phone-ac"),
+                       order("x5", "hx", 64, buyer_phone_hash=None, buyer_device_hash=None)]
+    strong = _identity_links(build(orders), weak_hash=False)
+    assert strong == [("ac", "address:flat-9"), ("ac", "phone:phone-ac"), ("ad", "address:flat-9"),
+                      ("hx", "phone:phone-ac")]
+    assert _identity_links(build(orders), weak_hash=True) == strong
+
+
 def _shop_norm_case(cancel_second: bool = False) -> dict:
     """The shop-norm cases' shop: 10 one-off buyers, a buyer whose 2 orders are 30 days apart, 10
     buyers two{i} with 2 orders in a day (the second cancelled before shipping if `cancel_second`)
