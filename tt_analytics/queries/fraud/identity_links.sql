@@ -7,7 +7,7 @@
 --
 -- Almost every identifier belongs to one account (at 10M orders ~18k of ~12M are shared), so the
 -- shared ones are first narrowed down on hashes: grouping integers instead of strings keeps the
--- ~40M accounts x identifiers of 100M orders in memory (56 s there, not 124 s with strings,
+-- ~40M accounts x identifiers of 100M orders in memory (73 s there, not 113-124 s with strings,
 -- which spilled 29 GB). Exact: `candidates` keeps every identifier hash seen with two different
 -- account hashes, and also those seen with one account hash that two different accounts share
 -- (`colliding_buyers`, normally empty); colliding identifier hashes only let more identifiers
