@@ -464,3 +464,15 @@ def test_detection_caps_duckdb_memory_and_gives_the_callers_limit_back(monkeypat
     evaluate.run(con, AS_OF, prm, outputs=["fake_transactions"])
     assert seen and seen[0] != before and seen[0].endswith("MiB")  # capped at 1GB while detecting
     assert con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0] == before
+
+
+def test_detection_runs_before_the_other_outputs_which_come_back_in_their_order():
+    """evaluate.run computes fake_transactions first (its passes then have the memory the other
+    outputs' frames would take: ~4 GiB at 100M orders) and returns every table in OUTPUTS order."""
+    con = catalog.connect()
+    golden.load_input(con, build(base()))
+    seen: list[str] = []
+    res = evaluate.run(con, AS_OF, params.load(AS_OF), progress=seen.append)
+    assert seen[0] == "fake_transactions" and sorted(seen) == sorted(evaluate.OUTPUTS)
+    assert list(res) == [t for name in evaluate.OUTPUTS
+                         for t in ([name, "fraud_groups", "fraud_shops"] if name == "fake_transactions" else [name])]
