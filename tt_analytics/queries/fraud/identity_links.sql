@@ -12,20 +12,21 @@
 -- account hashes, and also those seen with one account hash that two different accounts share
 -- (`colliding_buyers`, normally empty); colliding identifier hashes only let more identifiers
 -- through. The links and their counts are then made from the strings of the candidates only.
-WITH examined AS (
-    SELECT DISTINCT hash(buyer_id) AS b,
-           CASE WHEN ship_to_address_hash IS NOT NULL THEN hash(ship_to_address_hash) END AS a,
-           CASE WHEN buyer_phone_hash IS NOT NULL THEN hash(buyer_phone_hash) END AS p,
-           CASE WHEN buyer_device_hash IS NOT NULL THEN hash(buyer_device_hash) END AS d
+WITH window_orders AS NOT MATERIALIZED (  -- read again by each use: storing 100M rows would spill
+    SELECT buyer_id, ship_to_address_hash, buyer_phone_hash, buyer_device_hash
     FROM orders
     WHERE created_at >= CAST($window_start AS TIMESTAMPTZ)
       AND created_at < CAST($window_end AS TIMESTAMPTZ)
 ),
+examined AS (
+    SELECT DISTINCT hash(buyer_id) AS b,
+           CASE WHEN ship_to_address_hash IS NOT NULL THEN hash(ship_to_address_hash) END AS a,
+           CASE WHEN buyer_phone_hash IS NOT NULL THEN hash(buyer_phone_hash) END AS p,
+           CASE WHEN buyer_device_hash IS NOT NULL THEN hash(buyer_device_hash) END AS d
+    FROM window_orders
+),
 colliding_buyers AS MATERIALIZED (
-    SELECT hash(buyer_id) AS b
-    FROM (SELECT DISTINCT buyer_id FROM orders
-          WHERE created_at >= CAST($window_start AS TIMESTAMPTZ)
-            AND created_at < CAST($window_end AS TIMESTAMPTZ))
+    SELECT hash(buyer_id) AS b FROM (SELECT DISTINCT buyer_id FROM window_orders)
     GROUP BY b HAVING COUNT(*) > 1
 ),
 candidates AS MATERIALIZED (
@@ -37,12 +38,6 @@ candidates AS MATERIALIZED (
     UNION ALL
     SELECT 'device', d FROM examined WHERE d IS NOT NULL
     GROUP BY d HAVING MIN(b) <> MAX(b) OR MIN(b) IN (SELECT b FROM colliding_buyers)
-),
-window_orders AS NOT MATERIALIZED (  -- read again by each branch: storing 100M rows would spill
-    SELECT buyer_id, ship_to_address_hash, buyer_phone_hash, buyer_device_hash
-    FROM orders
-    WHERE created_at >= CAST($window_start AS TIMESTAMPTZ)
-      AND created_at < CAST($window_end AS TIMESTAMPTZ)
 ),
 links AS MATERIALIZED (  -- the three branches cannot overlap (different `kind`), so UNION ALL
     SELECT DISTINCT o.buyer_id, c.kind, o.ship_to_address_hash AS value
