@@ -2,8 +2,10 @@
 
 `evaluate_series(data_dir, start, end, every="day")` fills `as_of_dates` with all the dates and
 runs the same SQL as the single-date `evaluate`: daily facts are aggregated once per shop and
-local day, then a running SUM() window gives every as-of date's window (queries/tiktok/metrics.sql).
-No Python loop over shops, rows or days.
+local day, then a range join adds each fact to the as-of dates whose window holds it and sums per
+date (queries/tiktok/metrics.sql). No Python loop over shops, rows or days. (A running SUM() over
+changes on the days a fact enters and leaves the window gives the same numbers but was slower:
+0.8 against 0.5 s at 10M orders for 90 dates, 8.5 against 7.0 s at 100M.)
 
 Rules are data with effective dates: when a parameter file changes value inside the range, the
 range is split at that date and each part is computed with the rulebook in force on it (one pass
