@@ -52,6 +52,14 @@ def test_every_step_is_measured(smoke):
     assert rec["steps"]["floor"]["info"]["rows_read"] >= 20_000
 
 
+def test_no_step_imports_a_library_inside_its_clock(smoke):
+    """Imports are not part of a step (benchmarks/steps.py): every package a step's code imports
+    on first use is imported before its clock starts (LAZY_IMPORTS), which each child checks."""
+    _, rec, _ = smoke
+    late = {step: row["info"]["imported_during_step"] for step, row in rec["steps"].items()}
+    assert late == {step: [] for step in late}
+
+
 def test_report_and_chart_are_rendered(smoke):
     tmp, _, md = smoke
     text = md.read_text()
@@ -100,13 +108,17 @@ def test_the_floor_scan_decodes_every_column_it_counts(smoke):
             assert set(cols) <= read, (table, sorted(set(cols) - read))
 
 
-def test_imports_are_done_before_a_step_is_timed(tmp_path):
-    """pyarrow (which polars imports on its first DuckDB result, ~0.5 s) is imported with the
-    step's modules, as the pandas reference imports it, so neither step's time includes it."""
+@pytest.mark.parametrize("step, module", [
+    ("metrics", "pyarrow"),  # polars imports it on its first DuckDB result (~0.5 s), pandas at once
+    ("validate", "great_expectations"),  # imported inside validate() (~7.5 s); not in the smoke run
+])
+def test_imports_are_done_before_a_step_is_timed(tmp_path, step, module):
+    """A library the step's code imports on first use is imported with the step's modules, before
+    its clock starts, so no step's time includes an import."""
     import subprocess
     code = ("import argparse, sys; from benchmarks import steps; "
-            f"steps.prepare('metrics', argparse.Namespace(data={str(tmp_path)!r}, work={str(tmp_path)!r}, "
-            "as_of='2026-11-20')); print('pyarrow' in sys.modules)")
+            f"steps.prepare({step!r}, argparse.Namespace(data={str(tmp_path)!r}, work={str(tmp_path)!r}, "
+            f"as_of='2026-11-20')); print({module!r} in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "True"
 
