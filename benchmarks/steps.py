@@ -35,7 +35,8 @@ SERIES_DAYS = 90
 # long as the whole 1M evaluation; fraud detection's modules (numba, scipy, tracking_numbers) ~0.9 s.
 LAZY_IMPORTS: dict[str, list[str]] = {
     "synth": ["chinese_calendar", "rich"],
-    "validate": ["great_expectations", "duckdb_engine", "tt_analytics.gx_compat"],
+    # tzdata: a dependency of GX's run imports it (the eleventh session's validate steps still did)
+    "validate": ["great_expectations", "duckdb_engine", "tt_analytics.gx_compat", "tzdata"],
     # numba imports its cffi support (cffi, pycparser) when it first compiles FRAUDAR's peeling
     "evaluate": ["tt_analytics.fraud", "numba.core.typing.cffi_utils", "tt_analytics.tiktok", "tt_analytics.douyin",
                  "tt_analytics.flash_sales", "tt_analytics.calendars", "tt_analytics.engines"],
