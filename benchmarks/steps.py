@@ -35,7 +35,7 @@ SERIES_DAYS = 90
 # long as the whole 1M evaluation; fraud detection's modules (numba, scipy, tracking_numbers) ~0.9 s.
 LAZY_IMPORTS: dict[str, list[str]] = {
     "synth": ["chinese_calendar", "rich"],
-    # tzdata: a dependency of GX's run imports it (the eleventh session's validate steps still did)
+    # tzdata: imported by a dependency while GX runs
     "validate": ["great_expectations", "duckdb_engine", "tt_analytics.gx_compat", "tzdata"],
     # numba imports its cffi support (cffi, pycparser) when it first compiles FRAUDAR's peeling
     "evaluate": ["tt_analytics.fraud", "numba.core.typing.cffi_utils", "tt_analytics.tiktok", "tt_analytics.douyin",
@@ -73,10 +73,10 @@ def _per_output(marks: list[tuple[str, float]]) -> dict[str, float]:
 
 def prepare(step: str, a: argparse.Namespace) -> Callable[[], dict]:
     """Import what `step` needs and return the call to time (imports are not part of the step)."""
-    # polars imports pyarrow on the first DuckDB result it converts (~0.5 s): an import like the
-    # others, and the pandas reference imports it at module level, so it is imported here
     import importlib
 
+    # polars imports pyarrow on the first DuckDB result it converts (~0.5 s): an import like the
+    # others, and the pandas reference imports it at module level, so it is imported here
     import pyarrow  # noqa: F401
     for module in LAZY_IMPORTS.get(step, []):
         importlib.import_module(module)
