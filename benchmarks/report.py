@@ -20,15 +20,11 @@ def load(results_dir: Path) -> list[dict]:
     return sorted(records, key=lambda r: r["orders"])
 
 
-def seconds(rec: dict, step: str) -> float | None:
+def seconds(rec: dict, step: str, key: str = "seconds") -> float | None:
+    """The step's time if it completed: its call (`seconds`) or its whole process, interpreter
+    start and imports included (`process_seconds`)."""
     row = rec["steps"].get(step)
-    return row["seconds"] if row and row.get("status") == "ok" else None
-
-
-def process_seconds(rec: dict, step: str) -> float | None:
-    """The step's whole process (interpreter start and imports included), if it completed."""
-    row = rec["steps"].get(step)
-    return row.get("process_seconds") if row and row.get("status") == "ok" else None
+    return row[key] if row and row.get("status") == "ok" else None
 
 
 def timed_out_after(rec: dict | None, step: str) -> float | None:
@@ -231,7 +227,7 @@ def targets(records: list[dict]) -> list[tuple[str, str, bool | None]]:
                                   f"{x:.2f}× ({_fmt(seconds(rec, step))} s vs {_fmt(seconds(rec, 'evaluate'))} s)",
                                   x <= 1, (rec, step), (rec, "evaluate")))
         # the same with each step's whole process: GX takes ~7.5 s to import, outside a step's clock
-        v, e = process_seconds(rec, "validate"), process_seconds(rec, "evaluate")
+        v, e = seconds(rec, "validate", "process_seconds"), seconds(rec, "evaluate", "process_seconds")
         if v and e:
             out.append(judged(f"validation ≤ the evaluation's own time ({rec['size']}, with GX Data Docs, "
                               "whole processes: imports included)", f"{v / e:.2f}× ({_fmt(v)} s vs {_fmt(e)} s)",

@@ -29,6 +29,9 @@ STEPS: dict[str, str] = {
     "pandas": "pandas reference: SFCR, LDR, NRR per shop as of the date",
 }
 SERIES_DAYS = 90
+# numba imports its cffi support (cffi, pycparser) when it first compiles FRAUDAR's peeling
+_FRAUD_MODULES = ["tt_analytics.fraud", "numba.core.typing.cffi_utils", "tt_analytics.engines"]
+_RULE_MODULES = ["tt_analytics.tiktok", "tt_analytics.douyin", "tt_analytics.flash_sales", "tt_analytics.calendars"]
 # Modules a step's code imports only when first used (inside the timed call): imported by prepare()
 # with the step's other modules, since imports are not part of a step (each step's process wall
 # time, imports included, is kept as process_seconds). GX alone takes ~7.5 s to import, about as
@@ -37,11 +40,9 @@ LAZY_IMPORTS: dict[str, list[str]] = {
     "synth": ["chinese_calendar", "rich"],
     # tzdata: imported by a dependency while GX runs
     "validate": ["great_expectations", "duckdb_engine", "tt_analytics.gx_compat", "tzdata"],
-    # numba imports its cffi support (cffi, pycparser) when it first compiles FRAUDAR's peeling
-    "evaluate": ["tt_analytics.fraud", "numba.core.typing.cffi_utils", "tt_analytics.tiktok", "tt_analytics.douyin",
-                 "tt_analytics.flash_sales", "tt_analytics.calendars", "tt_analytics.engines"],
-    "fraud": ["tt_analytics.fraud", "numba.core.typing.cffi_utils", "tt_analytics.engines"],
-    "rules": ["tt_analytics.tiktok", "tt_analytics.douyin", "tt_analytics.flash_sales", "tt_analytics.calendars"],
+    "evaluate": _FRAUD_MODULES + _RULE_MODULES,
+    "fraud": _FRAUD_MODULES,
+    "rules": _RULE_MODULES,
     "metrics": ["tt_analytics.tiktok"],
     "series": ["tt_analytics.tiktok", "tt_analytics.engines"],
 }
